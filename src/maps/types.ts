@@ -1,0 +1,41 @@
+// The one interface every lookup table driver implements (Postfix's dict(3) in spirit).
+// A lookup has three outcomes: a value, "not found" (undefined), or a TableError, which a
+// caller must treat as a temporary failure (defer the mail), never as "not found".
+
+/** How a caller wants a table opened; mirrors the postmap/dict flags Outpost honours. */
+export interface OpenOptions {
+  /** Fold keys to lower case on build and lookup (fixed-string tables only). Default true. */
+  foldCase?: boolean;
+  /** The main.cf directory, for relative paths and for drivers that read settings. */
+  configDir?: string;
+  /** Parameter lookup (expanded main.cf value), for drivers whose behaviour depends on main.cf. */
+  param?: (name: string) => string;
+}
+
+export interface LookupTable {
+  /** Table type as written in main.cf: "hash", "lmdb", "regexp", "mysql", ... */
+  readonly type: string;
+  /** Everything after "type:" (a path, or "{...}" for inline forms). */
+  readonly name: string;
+  /**
+   * True for fixed-string tables (hash, lmdb, cdb, texthash, inline, SQL): callers may try
+   * partial keys ("user", "@domain"). False for pattern tables (regexp, pcre, cidr), which
+   * only ever see the full key.
+   */
+  readonly fixedKeys: boolean;
+  /** Resolve a key. Undefined means not found; a thrown TableError means "try again later". */
+  lookup(key: string): Promise<string | undefined>;
+  /** Release files, connections and timers. */
+  close(): Promise<void>;
+}
+
+/** A table that cannot answer right now (unreadable file, database down). Temporary. */
+export class TableError extends Error {
+  constructor(
+    message: string,
+    readonly table: string,
+  ) {
+    super(message);
+    this.name = 'TableError';
+  }
+}
