@@ -1,0 +1,54 @@
+// The hand-over contract between receivers (smtpd, pickup) and cleanup/queue.
+// Data flows one way: a receiver opens a message with its envelope, streams the content
+// (header + body, lines ending in "\n", no SMTP dot-stuffing), then commits. commit()
+// resolves with the queue ID only after the queue file and its directory entry are fsync'd:
+// a receiver must not answer 250 before that promise resolves.
+
+export interface EnvelopeRecipient {
+  /** Recipient address as received (after RFC 5321 unquoting of the path, no angle brackets). */
+  address: string;
+  /** RFC 3461 ORCPT, when the client sent one. */
+  orcpt?: string;
+  /** RFC 3461 NOTIFY keywords (e.g. ["SUCCESS", "FAILURE"]), when given. */
+  notify?: string[];
+}
+
+export interface Envelope {
+  /** Envelope sender; "" is the null sender (<>). */
+  sender: string;
+  recipients: EnvelopeRecipient[];
+  /** RFC 3461 RET and ENVID, RFC 6152 BODY, RFC 6531 SMTPUTF8. */
+  ret?: 'FULL' | 'HDRS';
+  envid?: string;
+  body?: '7BIT' | '8BITMIME';
+  smtputf8?: boolean;
+}
+
+/** Who handed the message in; used for rewriting context and for log lines. */
+export interface ReceiveContext {
+  /** "smtpd", "pickup", "sendmail", ... (the log tag after "postfix/"). */
+  service: string;
+  /** For SMTP: client name and address, as in "client=name[addr]". */
+  clientName?: string;
+  clientAddress?: string;
+  /** SASL login, for the "sasl_method=..., sasl_username=..." log fields. */
+  saslMethod?: string;
+  saslUsername?: string;
+  /** Local submission (sendmail/pickup) or a client trusted for header rewriting. */
+  localRewriteContext: boolean;
+  /** pickup: the submitting user's uid, for "uid=N from=<...>". */
+  uid?: number;
+}
+
+export interface MessageWriter {
+  /** Content bytes; may be called many times. Returns false when the caller should wait for 'drain'. */
+  write(chunk: Buffer): boolean | Promise<void>;
+  /** Finish: cleanup work, write, fsync file and directory. Resolves with the queue ID. */
+  commit(): Promise<string>;
+  /** Discard everything written so far (client went away, size exceeded, ...). */
+  abort(): Promise<void>;
+}
+
+export interface MessageSink {
+  open(envelope: Envelope, context: ReceiveContext): Promise<MessageWriter>;
+}
