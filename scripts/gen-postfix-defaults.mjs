@@ -32,6 +32,37 @@ rmSync(dir, { recursive: true, force: true });
 // Computed on the host at run time (src/config/host-defaults.ts), not frozen here.
 const RUNTIME = new Set(['myhostname', 'mydomain', 'mynetworks', 'process_id', 'process_name']);
 
+// Raw parameters: Postfix never $-expands their values (checked with postconf -x on 3.7.11).
+const RAW = [
+  'command_execution_directory',
+  'default_rbl_reply',
+  'forward_path',
+  'luser_relay',
+  'mailbox_command',
+  'postscreen_expansion_filter',
+  'postscreen_reject_footer',
+  'smtpd_expansion_filter',
+  'smtpd_reject_footer',
+];
+// Legacy names postconf knows (empty default, not listed) for backwards-compatible defaults.
+const LEGACY = [
+  'virtual_maps',
+  'fallback_relay',
+  'authorized_verp_clients',
+  'smtpd_client_connection_limit_exceptions',
+  'postscreen_dnsbl_ttl',
+  'postscreen_blacklist_action',
+  'postscreen_dnsbl_whitelist_threshold',
+  'postscreen_whitelist_interfaces',
+  'lmtp_per_record_deadline',
+  'smtp_per_record_deadline',
+  'smtpd_per_record_deadline',
+  'tlsproxy_client_level',
+  'tlsproxy_client_policy',
+];
+// Read-only parameters: assignments in main.cf are ignored with a warning.
+const READONLY = ['process_id', 'process_name', 'service_name'];
+
 const LIST_NAME =
   /(_maps|_restrictions|_domains|_networks|_classes|_checks|_interfaces|_filter|_mechanism_filter|_options|_protocols|_ciphers|_exclude_ciphers|_list|_reply_filter|_lookup|_classes|_sites|_names|_commands|_attributes|_macros|_map|_recipients|_senders|_services|_transports|_directories|_matches_subdomains|_environment|_lookup_keys|_exceptions|_policy|_address_map)$/;
 
@@ -63,6 +94,15 @@ export const POSTFIX_VERSION = ${JSON.stringify(version)};
 
 export const RUNTIME_DEFAULTS: ReadonlySet<string> = new Set(${JSON.stringify([...RUNTIME])});
 
+/** Parameters whose values are used verbatim, never $-expanded. */
+export const RAW_PARAMETERS: ReadonlySet<string> = new Set(${JSON.stringify(RAW)});
+
+/** Legacy parameter names (empty default) kept for backwards-compatible defaults. */
+export const LEGACY_PARAMETERS: ReadonlySet<string> = new Set(${JSON.stringify(LEGACY)});
+
+/** Parameters a configuration file cannot set. */
+export const READONLY_PARAMETERS: ReadonlySet<string> = new Set(${JSON.stringify(READONLY)});
+
 export const POSTFIX_DEFAULTS: Readonly<Record<string, ParamDefault>> = {
 `;
 for (const name of names) {
@@ -74,3 +114,8 @@ for (const name of names) {
 out += '};\n';
 writeFileSync(new URL('../src/config/postfix-defaults.ts', import.meta.url), out);
 console.log(`wrote ${names.length} parameters`);
+// Keep the generated file in the repository's formatting.
+execFileSync('npx', ['prettier', '--write', 'src/config/postfix-defaults.ts'], {
+  cwd: new URL('..', import.meta.url),
+  stdio: 'ignore',
+});

@@ -10,7 +10,7 @@ import {
   defaultProcessName,
 } from './host-defaults.js';
 import { type MainCf, readMainCf } from './main-cf.js';
-import { POSTFIX_DEFAULTS, type ParamType } from './postfix-defaults.js';
+import { LEGACY_PARAMETERS, POSTFIX_DEFAULTS, RAW_PARAMETERS, type ParamType } from './postfix-defaults.js';
 import { parseBool, parseInt32, parseLong, parseTime, splitList } from './values.js';
 import { MAIL_VERSION } from './version.js';
 
@@ -83,8 +83,11 @@ export class Config {
   /** Built-in default (host-derived ones computed here), unexpanded. */
   defaultValue(name: string): string | undefined {
     switch (name) {
-      case 'myhostname':
-        return defaultMyHostname();
+      case 'myhostname': {
+        // A host name without a dot is completed with an explicitly set mydomain.
+        const mydomain = this.explicit('mydomain');
+        return defaultMyHostname(undefined, mydomain === undefined ? undefined : this.expand(mydomain));
+      }
       case 'mydomain':
         return defaultMyDomain(this.get('myhostname'));
       case 'mynetworks':
@@ -102,7 +105,7 @@ export class Config {
       case 'mail_version':
         return MAIL_VERSION;
       default:
-        return POSTFIX_DEFAULTS[name]?.[0];
+        return POSTFIX_DEFAULTS[name]?.[0] ?? (LEGACY_PARAMETERS.has(name) ? '' : undefined);
     }
   }
 
@@ -112,7 +115,8 @@ export class Config {
     if (hit !== undefined) return hit;
     const raw = this.raw(name);
     if (raw === undefined) return '';
-    const value = this.expand(raw);
+    // Raw parameters (e.g. forward_path) are expanded later by their users, never here.
+    const value = RAW_PARAMETERS.has(name) ? raw : this.expand(raw);
     this.cache.set(name, value);
     return value;
   }
@@ -126,6 +130,7 @@ export class Config {
     const result = expandValue(text, {
       lookup: (n) => this.raw(n),
       recurse: true,
+      dontParse: (n) => RAW_PARAMETERS.has(n),
       warn: (m) => {
         firstWarning ??= m;
       },

@@ -16,6 +16,13 @@ export interface ExpandOptions {
   recurse?: boolean;
   /** Receives warnings in Postfix wording (no "program: warning: " prefix). */
   warn?: (message: string) => void;
+  /**
+   * Scan only (Postfix MAC_EXP_FLAG_SCAN): visit every $name in every branch,
+   * calling lookup() for each, without producing a value or recursing into values.
+   */
+  scan?: boolean;
+  /** Names whose values are inserted literally instead of being expanded again (raw parameters). */
+  dontParse?: (name: string) => boolean;
 }
 
 export interface ExpandResult {
@@ -124,16 +131,18 @@ class Expander {
     const savedLevel = this.level;
     this.result = '';
     this.level = 0;
+    const savedUndef = this.undefinedName;
     try {
       this.parse(text);
       return this.result;
     } finally {
       this.result = saved;
       this.level = savedLevel;
+      this.undefinedName = savedUndef;
     }
   }
 
-  relational(s: string, pos: number): [string, number] {
+  relational(s: string, pos: number): [string | undefined, number] {
     const [left, afterLeft] = this.curly(s, pos, false);
     let cp = afterLeft;
     const opLen = spanOf(s, cp, '<>!=?+-*/~&|%');
@@ -166,6 +175,7 @@ class Expander {
     const [right, afterRight] = this.curly(s, rightPos, false);
     const l = this.subExpand(left);
     const r = this.subExpand(right);
+    if (this.opts.scan) return [undefined, afterRight];
     let delta: number;
     if (compat) {
       const a = parseCompatLevel(l);
@@ -198,11 +208,12 @@ class Expander {
   callback(type: 'literal' | 'expr', text: string): void {
     if (this.level++ > MAX_NESTING) this.fail(`unreasonable macro call nesting: "${text}"`);
     if (type === 'literal') {
-      this.result += text;
+      if (!this.opts.scan) this.result += text;
       this.level--;
       return;
     }
     let lookup: string | undefined;
+    let dontParse = false;
     let cp: number;
     let op: string;
     const curlyAt = this.findCurly(text, 0);
@@ -238,8 +249,10 @@ class Expander {
           this.fail(`attribute name syntax error at: "...${text.slice(0, cp)}>>>${text.slice(cp, cp + 20)}"`);
         }
       }
+      dontParse = this.opts.dontParse?.(name) ?? false;
       lookup = this.opts.lookup(name, mode);
     }
+    const scan = this.opts.scan === true;
     switch (op) {
       case '?':
       case ':': {
@@ -254,7 +267,7 @@ class Expander {
             rest = '';
             cp = 0;
           }
-          if (lookup !== undefined && lookup !== '') this.parse(ifTrue);
+          if ((lookup !== undefined && lookup !== '') || scan) this.parse(ifTrue);
           if (cp >= rest.length) break;
           if (rest[cp] !== ':') this.fail(`":" expected at: "...${ifTrue}}>>>${rest.slice(cp, cp + 20)}"`);
           cp += 1;
@@ -268,14 +281,14 @@ class Expander {
           rest = '';
           cp = 0;
         }
-        if (lookup === undefined || lookup === '') this.parse(ifFalse);
+        if (lookup === undefined || lookup === '' || scan) this.parse(ifFalse);
         if (cp < rest.length) this.fail(`unexpected input at: "...${ifFalse}}>>>${rest.slice(cp, cp + 20)}"`);
         break;
       }
       default:
         if (lookup === undefined) this.undefinedName = true;
-        else if (lookup === '') break;
-        else if (this.opts.recurse) this.parse(lookup);
+        else if (lookup === '' || scan) break;
+        else if (this.opts.recurse && !dontParse) this.parse(lookup);
         else this.result += lookup;
     }
     this.level--;

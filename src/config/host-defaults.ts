@@ -8,13 +8,15 @@ import { networkOf, prefixFromNetmask } from './ip-format.js';
 
 const DEFAULT_DOMAIN = 'localdomain';
 
-export function defaultMyHostname(host = hostname()): string {
-  return host.includes('.') ? host : `${host}.${DEFAULT_DOMAIN}`;
+/** gethostname(), completed with `mydomain` (explicit setting, else "localdomain") when it has no dot. */
+export function defaultMyHostname(host = hostname(), mydomain?: string): string {
+  return host.includes('.') ? host : `${host}.${mydomain ?? DEFAULT_DOMAIN}`;
 }
 
+/** Everything after the first dot of myhostname, else "localdomain". */
 export function defaultMyDomain(myhostname: string): string {
   const dot = myhostname.indexOf('.');
-  return dot >= 0 && dot < myhostname.length - 1 ? myhostname.slice(dot + 1) : DEFAULT_DOMAIN;
+  return dot >= 0 ? myhostname.slice(dot + 1) : DEFAULT_DOMAIN;
 }
 
 export interface InterfaceAddress {

@@ -18,6 +18,43 @@ export const RUNTIME_DEFAULTS: ReadonlySet<string> = new Set([
   'process_name',
 ]);
 
+/** Parameters whose values are used verbatim, never $-expanded. */
+export const RAW_PARAMETERS: ReadonlySet<string> = new Set([
+  'command_execution_directory',
+  'default_rbl_reply',
+  'forward_path',
+  'luser_relay',
+  'mailbox_command',
+  'postscreen_expansion_filter',
+  'postscreen_reject_footer',
+  'smtpd_expansion_filter',
+  'smtpd_reject_footer',
+]);
+
+/** Legacy parameter names (empty default) kept for backwards-compatible defaults. */
+export const LEGACY_PARAMETERS: ReadonlySet<string> = new Set([
+  'virtual_maps',
+  'fallback_relay',
+  'authorized_verp_clients',
+  'smtpd_client_connection_limit_exceptions',
+  'postscreen_dnsbl_ttl',
+  'postscreen_blacklist_action',
+  'postscreen_dnsbl_whitelist_threshold',
+  'postscreen_whitelist_interfaces',
+  'lmtp_per_record_deadline',
+  'smtp_per_record_deadline',
+  'smtpd_per_record_deadline',
+  'tlsproxy_client_level',
+  'tlsproxy_client_policy',
+]);
+
+/** Parameters a configuration file cannot set. */
+export const READONLY_PARAMETERS: ReadonlySet<string> = new Set([
+  'process_id',
+  'process_name',
+  'service_name',
+]);
+
 export const POSTFIX_DEFAULTS: Readonly<Record<string, ParamDefault>> = {
   '2bounce_notice_recipient': ['postmaster', 'string'],
   access_map_defer_code: ['450', 'int'],
@@ -469,7 +506,7 @@ export const POSTFIX_DEFAULTS: Readonly<Record<string, ParamDefault>> = {
   postscreen_use_tls: ['$smtpd_use_tls', 'bool'],
   postscreen_watchdog_timeout: ['10s', 'time', 's'],
   prepend_delivered_header: ['command, file, forward', 'list'],
-  process_id: ['16005', 'int'],
+  process_id: ['20757', 'int'],
   process_id_directory: ['pid', 'string'],
   process_name: ['postconf', 'string'],
   propagate_unmatched_extensions: ['canonical, virtual', 'list'],
