@@ -1,0 +1,21 @@
+// Configuration errors. Postfix reports fatal configuration problems as
+// "<file>, line <n>: <what>"; ConfigError keeps the parts so callers can print
+// them in Postfix wording ("postconf: fatal: ...") or attach them to a log line.
+
+export class ConfigError extends Error {
+  readonly file: string | undefined;
+  readonly line: number | undefined;
+
+  constructor(message: string, file?: string, line?: number) {
+    super(message);
+    this.name = 'ConfigError';
+    this.file = file;
+    this.line = line;
+  }
+}
+
+/** Postfix's "path, line N: what" prefix, or just "what" when no location is known. */
+export function located(what: string, file?: string, line?: number): string {
+  if (file === undefined) return what;
+  return line === undefined ? `${file}: ${what}` : `${file}, line ${line}: ${what}`;
+}

@@ -1,0 +1,14 @@
+// Public API of the configuration engine (main.cf, master.cf, parameters).
+export { resolveConfigDir, DEFAULT_CONFIG_DIRECTORY } from './config-dir.js';
+export { Config, loadConfig, defaultsOnlyConfig, paramInfo, paramType } from './config.js';
+export type { LoadConfigOptions } from './config.js';
+export { ConfigError } from './errors.js';
+export { expandValue } from './expand.js';
+export type { ExpandOptions, ExpandResult } from './expand.js';
+export { splitList } from './values.js';
+export { MAIL_VERSION, OUTPOST_VERSION } from './version.js';
+export { POSTFIX_DEFAULTS } from './postfix-defaults.js';
+export type { ParamType } from './postfix-defaults.js';
+export { loadMasterCf, readMasterCf, parseMasterCf, MASTER_SERVICE_TYPES } from './master-cf.js';
+export type { MasterService, MasterServiceType, MasterCfResult } from './master-cf.js';
+export { resolveServicePort } from './services.js';
