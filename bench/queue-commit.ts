@@ -14,7 +14,8 @@ const concurrency = Number(process.argv[3] ?? 20);
 const base = process.argv[4] ?? tmpdir();
 
 const body = Buffer.from(
-  'Subject: bench\nFrom: bench@example.com\nTo: sink@example.net\n\n' + 'x'.repeat(76).concat('\n').repeat(52),
+  'Subject: bench\nFrom: bench@example.com\nTo: sink@example.net\n\n' +
+    'x'.repeat(76).concat('\n').repeat(52),
 );
 
 async function main(): Promise<void> {

@@ -54,7 +54,7 @@ export class QueueStore {
    * The queue ID exists from here on, so receivers can log "ID: client=..." before the data.
    */
   async create(
-    envelope: Omit<QueueEnvelope, 'arrivalTime'>,
+    envelope: Omit<QueueEnvelope, 'arrivalTime'> & { arrivalTime?: number },
     queue: QueueName = 'incoming',
   ): Promise<QueueFileWriter> {
     const tmpPath = queuePath(
@@ -67,7 +67,7 @@ export class QueueStore {
       const st = await fh.stat({ bigint: true });
       const created = new Date();
       const id = makeQueueId(st.ino, this.settings.enableLongQueueIds);
-      const full: QueueEnvelope = { ...envelope, arrivalTime: created.getTime() };
+      const full: QueueEnvelope = { ...envelope, arrivalTime: envelope.arrivalTime ?? created.getTime() };
       return new QueueFileWriter(id, created, fh, tmpPath, this.path(queue, id), full, this.syncer(queue));
     } catch (err) {
       await fh.close();
