@@ -17,7 +17,9 @@ import {
   type PostfixJsonEntry,
   type RealPostfix,
 } from './real-postfix.js';
+import { text } from 'node:stream/consumers';
 import { QueueStore } from '../../src/queue/queue-store.js';
+import { CleanupSink } from '../../src/cleanup/cleanup-sink.js';
 import { parseQueueId } from '../../src/queue/queue-id.js';
 import type { QueueName } from '../../src/queue/layout.js';
 
@@ -124,13 +126,17 @@ test('postqueue and postsuper match real Postfix on an equivalent queue', { time
     );
     return done.length === want ? e : undefined;
   };
-  await waitFor('4 queued messages', settled(4));
+  await real.sendmail(
+    ['-F', 'Kate Q. Sender', '-f', 'kate@example.com', 'lena@remote.example'],
+    'Return-Path: <x@y>\nBCC: secret@example.com,\n  other@example.com\nContent-Length: 5\nSubject: drop\n  folded\nTo: lena@remote.example\n\nBcc: body line\n',
+  );
+  await waitFor('5 queued messages', settled(5));
   // One more with a long queue ID.
   await real.postconf('enable_long_queue_ids = yes');
   await real.tool('/usr/sbin/postfix', ['-c', real.conf, 'reload']);
   await new Promise((r) => setTimeout(r, 500));
   await real.sendmail(['-f', 'harry@example.com', 'ivan@remote.example'], 'Subject: five\n\nlong id\n');
-  const entries = await waitFor('5 queued messages', settled(5));
+  const entries = await waitFor('6 queued messages', settled(6));
   await real.stop();
   // With the daemon stopped, postsuper writes maillog_file itself and refuses one it does not own.
   await real.postconf('maillog_file =');
@@ -146,6 +152,44 @@ test('postqueue and postsuper match real Postfix on an equivalent queue', { time
 
   const byRcpt = (addr: string): PostfixJsonEntry =>
     entries.find((e) => e.recipients.some((r) => r.address === addr))!;
+
+  // cleanup: what Postfix stored for two local submissions equals what CleanupSink stores for
+  // the same input, apart from pickup's Received: header, the queue ID and the time stamps.
+  const cleanupCases = [
+    { rcpt: 'dave@remote.example', sender: '', fullName: 'root', input: 'no header here\n' },
+    {
+      rcpt: 'lena@remote.example',
+      sender: 'kate@example.com',
+      fullName: 'Kate Q. Sender',
+      input:
+        'Return-Path: <x@y>\nBCC: secret@example.com,\n  other@example.com\nContent-Length: 5\nSubject: drop\n  folded\nTo: lena@remote.example\n\nBcc: body line\n',
+    },
+  ];
+  const cleanupStore = await QueueStore.open({
+    queueDirectory: join(dir, 'cleanup-q'),
+    enableLongQueueIds: false,
+  });
+  const sink = new CleanupSink(cleanupStore, { myhostname: 'oracle.example', messageSizeLimit: 10240000 });
+  for (const c of cleanupCases) {
+    const theirId = byRcpt(c.rcpt).queue_id;
+    const cat = await real.tool('/usr/sbin/postcat', ['-c', real.conf, '-h', '-b', '-q', theirId]);
+    assert.equal(cat.code, 0, cat.stderr);
+    const w = await sink.open(
+      { sender: c.sender, recipients: [{ address: c.rcpt }] },
+      { service: 'pickup', localRewriteContext: true, uid: 0, senderFullName: c.fullName },
+    );
+    await w.write(Buffer.from(c.input));
+    const ourId = await w.commit();
+    const ourText = await text(await cleanupStore.openContent('incoming', ourId));
+    const normalise = (s: string, id: string): string =>
+      s
+        .replace(/^Received: .*\n(?:[ \t].*\n)*/, '')
+        .replaceAll(id, 'QUEUEID')
+        .replace(/<\d{14}\.QUEUEID@/, '<STAMP.QUEUEID@')
+        .replace(/^Date: .*$/m, 'Date: DATE');
+    assert.equal(normalise(ourText, ourId), normalise(cat.stdout, theirId), `cleanup output for ${c.rcpt}`);
+  }
+  await cleanupStore.close();
   // Force expiry of one message while the system is down (the "#" marker).
   const expire = await real.tool('/usr/sbin/postsuper', [
     '-c',
