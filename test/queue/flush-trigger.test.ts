@@ -1,0 +1,89 @@
+// postqueue -f/-i/-s reach the running daemon through $queue_directory/public/flush; with
+// nothing listening they fail like Postfix's ("mail system is down", exit status 69).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { listenForFlush, type FlushRequest } from '../../src/queue/flush-trigger.js';
+import { QueueStore } from '../../src/queue/queue-store.js';
+
+const postqueue = fileURLToPath(new URL('../../../bin/postqueue', import.meta.url));
+let dir = '';
+let conf = '';
+let queueDirectory = '';
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'outpost-flush-'));
+  conf = join(dir, 'etc');
+  queueDirectory = join(dir, 'spool');
+  await mkdir(conf);
+  await writeFile(join(conf, 'main.cf'), `# test\nqueue_directory = ${queueDirectory}\n`);
+  await (await QueueStore.open({ queueDirectory, enableLongQueueIds: false })).close();
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(postqueue, ['-c', conf, ...args]);
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+test(
+  'flush requests reach the daemon; refusals and a stopped daemon are reported as Postfix does',
+  { timeout: 30000 },
+  async () => {
+    const seen: FlushRequest[] = [];
+    const listener = await listenForFlush(queueDirectory, (req) => {
+      seen.push(req);
+      if (req.kind === 'site')
+        throw new Error(`Flush service is not configured for destination "${req.site}"`);
+    });
+    assert.deepEqual(await run(['-f']), { code: 0, stdout: '', stderr: '' });
+    assert.deepEqual(await run(['-i', '3F2A1B2C3D']), { code: 0, stdout: '', stderr: '' });
+    // Postfix 3.7 with fast_flush_domains not covering the site prints exactly this.
+    assert.deepEqual(await run(['-s', 'foo.example']), {
+      code: 69,
+      stdout: '',
+      stderr: 'postqueue: fatal: Flush service is not configured for destination "foo.example"\n',
+    });
+    assert.deepEqual(seen, [
+      { kind: 'all' },
+      { kind: 'id', id: '3F2A1B2C3D' },
+      { kind: 'site', site: 'foo.example' },
+    ]);
+    await listener.close();
+
+    assert.deepEqual(await run(['-f']), {
+      code: 69,
+      stdout: '',
+      stderr: 'postqueue: fatal: Cannot flush mail queue - mail system is down\n',
+    });
+    assert.deepEqual(await run(['-i', '3F2A1B2C3D']), {
+      code: 69,
+      stdout: '',
+      stderr:
+        'postqueue: warning: connect to public/flush: No such file or directory\n' +
+        'postqueue: fatal: Cannot flush mail queue - mail system is down\n',
+    });
+    assert.deepEqual(await run(['-p']), { code: 0, stdout: 'Mail queue is empty\n', stderr: '' });
+    const missing = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      const p = spawn(postqueue, ['-c', join(dir, 'nope'), '-p']);
+      let stderr = '';
+      p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      p.on('close', (code) => resolve({ code: code ?? -1, stderr }));
+    });
+    assert.deepEqual(missing, {
+      code: 69,
+      stderr: `postqueue: fatal: open ${join(dir, 'nope')}/main.cf: No such file or directory\n`,
+    });
+  },
+);
