@@ -2,7 +2,7 @@
 // Postfix differential test cannot set up; the common operations are in postfix-oracle.test.ts.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, readdir, rm, unlink, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rename, rm, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -62,9 +62,9 @@ test('postsuper -s renames a restored file to match its new inode', async () => 
   w.write(Buffer.from('x\n'));
   const id = await w.commit();
   // A restore from backup: same name, new inode.
-  await copyFile(store.path('incoming', id), join(dir, 'copy'));
-  await unlink(store.path('incoming', id));
-  await copyFile(join(dir, 'copy'), store.path('incoming', id));
+  // (The copy is made while the original exists, so it cannot reuse the original's inode.)
+  await copyFile(store.path('incoming', id), join(queueDirectory, 'copy'));
+  await rename(join(queueDirectory, 'copy'), store.path('incoming', id));
   const r = await postsuper(['-s']);
   assert.equal(r.code, 0);
   assert.equal(r.stderr, 'postsuper: Renamed to match inode number: 1 message\n');
