@@ -64,6 +64,8 @@ export class QueueFileWriter {
       await writeAll(this.fh, data, this.position);
       this.position += data.length;
     });
+    // Callers may drop the promise (the error resurfaces at commit): never an unhandled rejection.
+    this.chain.catch(() => undefined);
     return this.chain;
   }
 
