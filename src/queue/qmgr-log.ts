@@ -29,3 +29,15 @@ export async function activateMessage(
   if (log) logQueueActive(log, id, summary);
   return summary;
 }
+
+/** A message is done (every recipient final): delete it and log qmgr's "ID: removed". */
+export async function removeFinishedMessage(
+  store: QueueStore,
+  queue: QueueName,
+  id: string,
+  log?: MailLog,
+): Promise<boolean> {
+  const removed = await store.remove(queue, id);
+  if (removed) log?.info('qmgr', `${id}: removed`);
+  return removed;
+}

@@ -1,7 +1,7 @@
 // The queue as a state machine on disk: a message's state is the directory its file is in.
 // Moving a message is a rename (atomic) followed by a group-committed directory fsync.
 import { open, readdir, rename, stat, unlink, utimes } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { DirectorySyncer } from './group-commit.js';
@@ -135,7 +135,9 @@ export class QueueStore {
   }
 
   private async appendDurably(queue: QueueName, id: string, text: string): Promise<void> {
-    const fh = await open(this.path(queue, id), 'a');
+    // O_APPEND without O_CREAT: if postsuper -d removed the message meanwhile, fail with
+    // ENOENT instead of creating a file that holds only status records.
+    const fh = await open(this.path(queue, id), constants.O_WRONLY | constants.O_APPEND);
     try {
       await fh.write(text);
       await fh.datasync();

@@ -87,3 +87,41 @@ test(
     });
   },
 );
+
+test('deferredFlushHandler: -f moves all deferred mail to incoming, -i one message, -s is refused', async () => {
+  const { deferredFlushHandler } = await import('../../src/queue/flush-actions.js');
+  const store = await QueueStore.open({ queueDirectory: join(dir, 'q2'), enableLongQueueIds: false });
+  const ids: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const w = await store.create({
+      sender: 'a@b',
+      recipients: [{ address: 'c@d' }],
+      context: { service: 't', localRewriteContext: false },
+    });
+    w.write(Buffer.from('x\n'));
+    const id = await w.commit();
+    await store.move(id, 'incoming', 'deferred');
+    ids.push(id);
+  }
+  let nudges = 0;
+  const handler = deferredFlushHandler(store, () => nudges++);
+  await handler({ kind: 'id', id: ids[0]! });
+  assert.deepEqual(await store.list('incoming'), [ids[0]]);
+  await handler({ kind: 'id', id: 'NOSUCH1' });
+  await handler({ kind: 'all' });
+  assert.deepEqual((await store.list('incoming')).sort(), [...ids].sort());
+  assert.deepEqual(await store.list('deferred'), []);
+  assert.equal(nudges, 2);
+  await assert.rejects(
+    async () => handler({ kind: 'site', site: 'x.example' }),
+    /not configured for destination "x.example"/,
+  );
+  // A status append to a message deleted meanwhile fails instead of creating a stray file.
+  await store.remove('incoming', ids[0]!);
+  await assert.rejects(
+    store.recordStatus('incoming', ids[0]!, [{ rcpt: 0, status: 'sent', time: 1 }]),
+    /ENOENT/,
+  );
+  assert.equal(await store.locate(ids[0]!), undefined);
+  await store.close();
+});

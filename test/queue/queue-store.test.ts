@@ -9,7 +9,7 @@ import { text } from 'node:stream/consumers';
 import { QueueStore } from '../../src/queue/queue-store.js';
 import { recoverQueue } from '../../src/queue/recovery.js';
 import { CorruptQueueFileError, pendingRecipients } from '../../src/queue/queue-file.js';
-import { activateMessage, queueActiveLogText } from '../../src/queue/qmgr-log.js';
+import { activateMessage, queueActiveLogText, removeFinishedMessage } from '../../src/queue/qmgr-log.js';
 import { listQueue } from '../../src/queue/queue-listing.js';
 import { DirectorySyncer } from '../../src/queue/group-commit.js';
 import { MailLog } from '../../src/log/maillog.js';
@@ -148,7 +148,11 @@ test('moves between states, status records, expiry flag, deletion, qmgr log line
   ]);
   assert.equal(listed[0]?.forcedExpire, true);
   assert.equal(await store.locate(id), 'deferred');
-  assert.equal(await store.remove('deferred', id), true);
+  assert.equal(
+    await removeFinishedMessage(store, 'deferred', id, new MailLog({ file: log, host: 'pc' })),
+    true,
+  );
+  assert.match(await readFile(log, 'utf8'), new RegExp(`postfix/qmgr\\[\\d+\\]: ${id}: removed\\n$`));
   assert.equal(await store.remove('deferred', id), false);
   assert.equal(await store.move(id, 'deferred', 'active'), false);
   await store.close();
