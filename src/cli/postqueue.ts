@@ -1,12 +1,16 @@
 // postqueue(1): list the queue (-p mailq format, -j JSON lines) and ask the running daemon
 // to flush it (-f all deferred mail, -i one message, -s one site). Messages and exit codes
 // follow Postfix 3.7: every fatal error exits 69 (EX_UNAVAILABLE), as Postfix's postqueue does.
+import { access } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { join } from 'node:path';
 import { QueueStore } from '../queue/queue-store.js';
-import { listQueue } from '../queue/queue-listing.js';
+import { listQueue, type QueueListingEntry } from '../queue/queue-listing.js';
 import {
   FlushRefusedError,
   MailSystemDownError,
   requestFlush,
+  requestQueueListing,
   type FlushRequest,
 } from '../queue/flush-trigger.js';
 import { formatJsonEntry, formatMailqEntry, mailqHeading, mailqTrailer } from './mailq-format.js';
@@ -54,29 +58,21 @@ export async function postqueueMain(argv: string[], io: ToolIO, program = 'postq
   }
 
   if (mode.kind === 'p' || mode.kind === 'j') {
-    const store = await QueueStore.open(settings, { create: false });
-    try {
-      let count = 0;
-      let total = 0;
-      for await (const entry of listQueue(store)) {
-        if (mode.kind === 'j') {
-          io.stdout.write(formatJsonEntry(entry));
-          continue;
-        }
-        io.stdout.write(count === 0 ? mailqHeading(settings.enableLongQueueIds) : '\n');
-        io.stdout.write(formatMailqEntry(entry, settings.enableLongQueueIds));
-        count++;
-        total += entry.messageSize;
+    const entries = await queueEntries(settings, io, program);
+    if (typeof entries === 'string') return fatal(entries);
+    let count = 0;
+    let total = 0;
+    for await (const entry of entries) {
+      if (mode.kind === 'j') {
+        io.stdout.write(formatJsonEntry(entry));
+        continue;
       }
-      if (mode.kind === 'p') io.stdout.write(mailqTrailer(total, count));
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      if (e.code === 'ENOENT' || e.code === 'EACCES')
-        return fatal(`scan ${settings.queueDirectory}: ${e.message}`);
-      throw err;
-    } finally {
-      await store.close();
+      io.stdout.write(count === 0 ? mailqHeading(settings.enableLongQueueIds) : '\n');
+      io.stdout.write(formatMailqEntry(entry, settings.enableLongQueueIds));
+      count++;
+      total += entry.messageSize;
     }
+    if (mode.kind === 'p') io.stdout.write(mailqTrailer(total, count));
     return 0;
   }
 
@@ -91,5 +87,44 @@ export async function postqueueMain(argv: string[], io: ToolIO, program = 'postq
     }
     if (err instanceof FlushRefusedError) return fatal(err.message);
     throw err;
+  }
+}
+
+/**
+ * Postfix's order: ask the daemon (showq) first; when it is down, the superuser (or anyone
+ * who can read the queue) reads the directories directly after a warning, others get the
+ * "Queue report unavailable" fatal error. Returns the error text for fatal().
+ */
+async function queueEntries(
+  settings: { queueDirectory: string; enableLongQueueIds: boolean },
+  io: ToolIO,
+  program: string,
+): Promise<Iterable<QueueListingEntry> | AsyncIterable<QueueListingEntry> | string> {
+  let down: MailSystemDownError;
+  try {
+    return await requestQueueListing(settings.queueDirectory);
+  } catch (err) {
+    if (!(err instanceof MailSystemDownError)) throw err;
+    down = err;
+  }
+  const why = `Connect to the Postfix showq service: ${down.reason}`;
+  try {
+    await access(join(settings.queueDirectory, 'incoming'), constants.R_OK | constants.X_OK);
+  } catch {
+    return `Queue report unavailable - mail system is down (${why})`;
+  }
+  io.stderr.write(`${program}: warning: Mail system is down -- accessing queue directly (${why})\n`);
+  return directListing(settings);
+}
+
+async function* directListing(settings: {
+  queueDirectory: string;
+  enableLongQueueIds: boolean;
+}): AsyncGenerator<QueueListingEntry> {
+  const store = await QueueStore.open(settings, { create: false });
+  try {
+    yield* listQueue(store);
+  } finally {
+    await store.close();
   }
 }

@@ -1,13 +1,17 @@
-// How postqueue -f/-i/-s reach the running daemon: a Unix stream socket at
-// $queue_directory/public/flush (Postfix's flush service lives at the same path).
-// Protocol: one request line, one reply line, then close.
-//   request:  "flush\n" | "flush-id <queue id>\n" | "flush-site <domain>\n"
-//   reply:    "ok\n" | "error <text for the user>\n"
+// How postqueue reaches the running daemon: a Unix stream socket at
+// $queue_directory/public/flush (Postfix's flush service lives at the same path). It carries
+// the flush requests (postqueue -f/-i/-s) and, for users who cannot read the queue directory
+// themselves, the queue listing (Postfix's showq service).
+// Protocol: one request line, then the reply, then close.
+//   "flush\n" | "flush-id <queue id>\n" | "flush-site <domain>\n"  ->  "ok\n" | "error <text>\n"
+//   "showq\n"  ->  one JSON QueueListingEntry per line, then "ok\n"
 // When nothing listens (ENOENT/ECONNREFUSED), the mail system is down.
-import { createConnection, createServer, type Server } from 'node:net';
-import { unlink } from 'node:fs/promises';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { chmod, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PUBLIC_DIR } from './layout.js';
+import { listQueue, type QueueListingEntry } from './queue-listing.js';
+import type { QueueStore } from './queue-store.js';
 
 export type FlushRequest = { kind: 'all' } | { kind: 'id'; id: string } | { kind: 'site'; site: string };
 
@@ -21,9 +25,17 @@ export function flushSocketPath(queueDirectory: string): string {
 }
 
 export class MailSystemDownError extends Error {
-  constructor(readonly detail: string) {
-    super(`mail system is down (${detail})`);
+  constructor(
+    /** strerror-style reason, e.g. "Connection refused". */
+    readonly reason: string,
+  ) {
+    super(`mail system is down (connect to public/flush: ${reason})`);
     this.name = 'MailSystemDownError';
+  }
+
+  /** Postfix's warning text: "connect to public/flush: Connection refused". */
+  get detail(): string {
+    return `connect to public/flush: ${this.reason}`;
   }
 }
 
@@ -34,23 +46,38 @@ export class FlushRefusedError extends Error {
   }
 }
 
-function encode(req: FlushRequest): string {
+type Request = FlushRequest | { kind: 'showq' };
+
+function encode(req: Request): string {
   if (req.kind === 'all') return 'flush\n';
+  if (req.kind === 'showq') return 'showq\n';
   if (req.kind === 'id') return `flush-id ${req.id}\n`;
   return `flush-site ${req.site}\n`;
 }
 
-function decode(line: string): FlushRequest | undefined {
+function decode(line: string): Request | undefined {
   if (line === 'flush') return { kind: 'all' };
+  if (line === 'showq') return { kind: 'showq' };
   const m = /^(flush-id|flush-site) (\S+)$/.exec(line);
   if (!m) return undefined;
   return m[1] === 'flush-id' ? { kind: 'id', id: m[2]! } : { kind: 'site', site: m[2]! };
 }
 
-/** Daemon side: listen on public/flush. Call close() on shutdown (removes the socket). */
+async function serveShowq(sock: Socket, store: QueueStore | undefined): Promise<void> {
+  if (!store) throw new Error('queue listing not available');
+  for await (const entry of listQueue(store)) {
+    if (!sock.write(JSON.stringify(entry) + '\n')) await new Promise((r) => sock.once('drain', r));
+  }
+}
+
+/**
+ * Daemon side: listen on public/flush. Pass the store to also serve queue listings to users
+ * who cannot read the queue directory. Call close() on shutdown (removes the socket).
+ */
 export async function listenForFlush(
   queueDirectory: string,
   handler: FlushHandler,
+  options: { store?: QueueStore } = {},
 ): Promise<{ close(): Promise<void>; server: Server }> {
   const path = flushSocketPath(queueDirectory);
   await unlink(path).catch(() => undefined); // stale socket from a crash
@@ -72,7 +99,7 @@ export async function listenForFlush(
         return;
       }
       Promise.resolve()
-        .then(() => handler(req))
+        .then(() => (req.kind === 'showq' ? serveShowq(sock, options.store) : handler(req)))
         .then(
           () => sock.end('ok\n'),
           (err: unknown) => sock.end(`error ${String((err as Error).message ?? err).replace(/\n/g, ' ')}\n`),
@@ -83,7 +110,9 @@ export async function listenForFlush(
     server.once('error', reject);
     server.listen(path, () => {
       server.off('error', reject);
-      resolve();
+      // Connecting needs write permission on the socket; who may reach it is decided by the
+      // public/ directory's mode (0711 here; Postfix uses group postdrop).
+      chmod(path, 0o666).then(resolve, reject);
     });
   });
   return {
@@ -96,8 +125,7 @@ export async function listenForFlush(
   };
 }
 
-/** postqueue side: send one request. Throws MailSystemDownError or FlushRefusedError. */
-export function requestFlush(queueDirectory: string, req: FlushRequest, timeoutMs = 10_000): Promise<void> {
+function exchange(queueDirectory: string, req: Request, timeoutMs: number): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const sock = createConnection(flushSocketPath(queueDirectory));
     let reply = '';
@@ -106,20 +134,38 @@ export function requestFlush(queueDirectory: string, req: FlushRequest, timeoutM
     sock.on('connect', () => sock.write(encode(req)));
     sock.on('data', (d: string) => (reply += d));
     sock.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
-        reject(
-          new MailSystemDownError(
-            `connect to public/flush: ${err.code === 'ENOENT' ? 'No such file or directory' : 'Connection refused'}`,
-          ),
-        );
-      } else reject(err);
+      if (err.code === 'ENOENT') reject(new MailSystemDownError('No such file or directory'));
+      else if (err.code === 'ECONNREFUSED') reject(new MailSystemDownError('Connection refused'));
+      else if (err.code === 'EACCES') reject(new MailSystemDownError('Permission denied'));
+      else reject(err);
     });
     sock.on('close', () => {
-      const line = reply.split('\n')[0] ?? '';
-      if (line === 'ok') resolve();
-      else if (line.startsWith('error ')) reject(new FlushRefusedError(line.slice(6)));
-      else if (reply === '') reject(new MailSystemDownError('flush service closed the connection'));
-      else reject(new Error(`malformed flush service reply: ${line}`));
+      const lines = reply.split('\n');
+      lines.pop();
+      const last = lines.pop() ?? '';
+      if (last === 'ok') resolve(lines);
+      else if (last.startsWith('error ')) reject(new FlushRefusedError(last.slice(6)));
+      else if (reply === '') reject(new MailSystemDownError('Connection reset by peer'));
+      else reject(new Error(`malformed flush service reply: ${last}`));
     });
   });
+}
+
+/** postqueue side: send one flush request. Throws MailSystemDownError or FlushRefusedError. */
+export async function requestFlush(
+  queueDirectory: string,
+  req: FlushRequest,
+  timeoutMs = 10_000,
+): Promise<void> {
+  await exchange(queueDirectory, req, timeoutMs);
+}
+
+/** postqueue side: the queue listing from the daemon (for users who cannot read the queue). */
+export async function requestQueueListing(
+  queueDirectory: string,
+  timeoutMs = 30_000,
+): Promise<QueueListingEntry[]> {
+  return (await exchange(queueDirectory, { kind: 'showq' }, timeoutMs)).map(
+    (l) => JSON.parse(l) as QueueListingEntry,
+  );
 }

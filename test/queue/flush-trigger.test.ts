@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,9 +26,9 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(args: string[], uid?: number): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(postqueue, ['-c', conf, ...args]);
+    const p = spawn(postqueue, ['-c', conf, ...args], uid === undefined ? {} : { uid, gid: uid });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -74,7 +74,14 @@ test(
         'postqueue: warning: connect to public/flush: No such file or directory\n' +
         'postqueue: fatal: Cannot flush mail queue - mail system is down\n',
     });
-    assert.deepEqual(await run(['-p']), { code: 0, stdout: 'Mail queue is empty\n', stderr: '' });
+    // The superuser reads the queue directly when the daemon is down, after Postfix's warning.
+    assert.deepEqual(await run(['-p']), {
+      code: 0,
+      stdout: 'Mail queue is empty\n',
+      stderr:
+        'postqueue: warning: Mail system is down -- accessing queue directly ' +
+        '(Connect to the Postfix showq service: No such file or directory)\n',
+    });
     const missing = await new Promise<{ code: number; stderr: string }>((resolve) => {
       const p = spawn(postqueue, ['-c', join(dir, 'nope'), '-p']);
       let stderr = '';
@@ -125,3 +132,45 @@ test('deferredFlushHandler: -f moves all deferred mail to incoming, -i one messa
   assert.equal(await store.locate(ids[0]!), undefined);
   await store.close();
 });
+
+test(
+  "an unprivileged user gets the queue listing from the daemon, or Postfix's error when it is down",
+  { timeout: 30000 },
+  async (t) => {
+    if (process.getuid?.() !== 0) {
+      t.skip('needs root to run postqueue as another user');
+      return;
+    }
+    await chmod(dir, 0o755);
+    await chmod(conf, 0o755);
+    const nobody = 65534;
+    const store = await QueueStore.open({ queueDirectory, enableLongQueueIds: false });
+    const w = await store.create({
+      sender: 'a@example.com',
+      recipients: [{ address: 'b@example.net' }],
+      context: { service: 't', localRewriteContext: false },
+    });
+    w.write(Buffer.from('Subject: x\n\nhi\n'));
+    const id = await w.commit();
+    const down = await run(['-p'], nobody);
+    assert.deepEqual(down, {
+      code: 69,
+      stdout: '',
+      stderr:
+        'postqueue: fatal: Queue report unavailable - mail system is down ' +
+        '(Connect to the Postfix showq service: No such file or directory)\n',
+    });
+    const listener = await listenForFlush(queueDirectory, () => undefined, { store });
+    const viaDaemon = await run(['-p'], nobody);
+    const direct = await run(['-p']);
+    assert.equal(viaDaemon.code, 0, viaDaemon.stderr);
+    assert.equal(viaDaemon.stderr, '');
+    assert.equal(viaDaemon.stdout, direct.stdout);
+    assert.match(viaDaemon.stdout, new RegExp(`^${id} `, 'm'));
+    const json = await run(['-j'], nobody);
+    assert.equal(JSON.parse(json.stdout).queue_id, id);
+    await listener.close();
+    await store.remove('incoming', id);
+    await store.close();
+  },
+);
