@@ -5,10 +5,17 @@
 //  - adds a missing Message-Id:, Date: and From: in the local rewriting context (or always,
 //    with always_add_missing_headers), after the existing headers, in that order, using the
 //    Resent- forms when the message carries Resent- headers,
-//  - logs "ID: message-id=<...>" like Postfix's cleanup.
+//  - logs "ID: message-id=<...>" like Postfix's cleanup,
+//  - removes duplicate envelope recipients.
 // Address rewriting (canonical, masquerade, virtual) belongs to a later stage of cleanup.
 import type { MailLog } from '../log/maillog.js';
-import type { Envelope, MessageSink, MessageWriter, ReceiveContext } from '../queue/types.js';
+import type {
+  Envelope,
+  EnvelopeRecipient,
+  MessageSink,
+  MessageWriter,
+  ReceiveContext,
+} from '../queue/types.js';
 import type { QueueStore } from '../queue/queue-store.js';
 import type { QueueFileWriter } from '../queue/queue-writer.js';
 import { messageIdFor } from '../queue/queue-id.js';
@@ -46,11 +53,26 @@ export class CleanupSink implements MessageSink {
     const { senderFullName, ...ctx } = context;
     const file = await this.store.create({
       ...envelope,
+      recipients: withoutDuplicates(envelope.recipients),
       context: ctx,
       ...(senderFullName !== undefined ? { senderFullName } : {}),
     });
     return new CleanupWriter(file, envelope, context, this.settings, this.log, this.onCommitted);
   }
+}
+
+/**
+ * cleanup drops a recipient that repeats an earlier one with the same ORCPT and NOTIFY (the
+ * same key Postfix's duplicate filter uses); the first occurrence keeps its place.
+ */
+export function withoutDuplicates(recipients: EnvelopeRecipient[]): EnvelopeRecipient[] {
+  const seen = new Set<string>();
+  return recipients.filter((r) => {
+    const key = `${r.orcpt ?? ''}\n${(r.notify ?? []).join(',')}\n${r.address}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Quote a display name when it contains RFC 5322 specials (Postfix hfrom_format=standard). */

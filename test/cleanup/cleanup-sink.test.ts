@@ -174,3 +174,26 @@ test('abort leaves nothing behind; commit errors map to SMTP replies', async () 
 test('mailDate has Postfix layout (space-padded day, numeric offset, zone name)', () => {
   assert.match(mailDate(new Date(2026, 10, 7, 9, 5, 1)), /^Sat, {2}7 Nov 2026 09:05:01 [+-]\d{4} \(.+\)$/);
 });
+
+test('duplicate envelope recipients are removed (same address, ORCPT and NOTIFY)', async () => {
+  const sink = new CleanupSink(store, { myhostname: 'pc.example', messageSizeLimit: 0 });
+  const w = await sink.open(
+    {
+      sender: 'a@b',
+      recipients: [
+        { address: 'x@example.net' },
+        { address: 'y@example.net' },
+        { address: 'x@example.net' },
+        { address: 'x@example.net', notify: ['NEVER'] },
+        { address: 'X@example.net' },
+      ],
+    },
+    remote,
+  );
+  await w.write(Buffer.from('Subject: d\n\nb\n'));
+  const id = await w.commit();
+  assert.deepEqual(
+    (await store.read('incoming', id)).envelope.recipients.map((r) => `${r.address} ${r.notify ?? ''}`),
+    ['x@example.net ', 'y@example.net ', 'x@example.net NEVER', 'X@example.net '],
+  );
+});
