@@ -5,7 +5,7 @@
 // parse to the inode of their file, as Outpost's IDs are built.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,13 +86,14 @@ function blocks(mailq: string): { head: string; body: string[]; tail: string } {
   return { head, body: text.slice(0, cut).split('\n\n').sort(), tail: text.slice(cut) };
 }
 
-async function setLongIds(confDirs: string[], on: boolean, real: RealPostfix): Promise<void> {
-  await real.postconf(`enable_long_queue_ids = ${on ? 'yes' : 'no'}`);
-  const ours = confDirs[0]!;
-  const text = (await import('node:fs/promises')).readFile(join(ours, 'main.cf'), 'utf8');
+/** Switch enable_long_queue_ids in both main.cf files (Postfix's and Outpost's). */
+async function setLongIds(ourConf: string, on: boolean, real: RealPostfix): Promise<void> {
+  const value = on ? 'yes' : 'no';
+  await real.postconf(`enable_long_queue_ids = ${value}`);
+  const cf = await readFile(join(ourConf, 'main.cf'), 'utf8');
   await writeFile(
-    join(ours, 'main.cf'),
-    (await text).replace(/enable_long_queue_ids = \w+/, `enable_long_queue_ids = ${on ? 'yes' : 'no'}`),
+    join(ourConf, 'main.cf'),
+    cf.replace(/enable_long_queue_ids = \w+/, `enable_long_queue_ids = ${value}`),
   );
 }
 
@@ -203,7 +204,7 @@ test('postqueue and postsuper match real Postfix on an equivalent queue', { time
   // Build the same queue in Outpost: same IDs, envelopes, sizes, times, reasons, states.
   const ourConf = join(dir, 'ours');
   const ourQueue = join(dir, 'ours-queue');
-  await (await import('node:fs/promises')).mkdir(ourConf);
+  await mkdir(ourConf);
   await writeFile(join(ourConf, 'main.cf'), `queue_directory = ${ourQueue}\nenable_long_queue_ids = no\n`);
   const store = await QueueStore.open({ queueDirectory: ourQueue, enableLongQueueIds: false });
   for (const e of before) {
@@ -228,7 +229,7 @@ test('postqueue and postsuper match real Postfix on an equivalent queue', { time
 
   const ours = (tool: string, args: string[], stdin?: string) => real.tool(bin(tool), args, stdin);
   for (const longIds of [false, true]) {
-    await setLongIds([ourConf], longIds, real);
+    await setLongIds(ourConf, longIds, real);
     const theirP = await real.tool('/usr/sbin/postqueue', ['-c', real.conf, '-p']);
     const ourP = await ours('postqueue', ['-c', ourConf, '-p']);
     assert.equal(ourP.code, 0, ourP.stderr);
