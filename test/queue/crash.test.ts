@@ -35,13 +35,16 @@ async function runAndKill(
   let out = '';
   proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
   // Wait until the child has committed something, then kill it at a random later moment.
+  let exited = false;
+  proc.once('exit', () => (exited = true));
   await new Promise<void>((resolve) => {
     const check = (): void => {
-      if (out.includes('\n')) resolve();
+      if (out.includes('\n') || exited) resolve();
       else setTimeout(check, 20);
     };
     check();
   });
+  assert.equal(exited, false, 'the writer child must not die on its own');
   await new Promise((r) => setTimeout(r, killAfterMs));
   proc.kill('SIGKILL');
   await new Promise((r) => proc.once('close', r));
