@@ -38,9 +38,14 @@ export interface ReceiveContext {
   localRewriteContext: boolean;
   /** pickup: the submitting user's uid, for "uid=N from=<...>". */
   uid?: number;
+  /** Local submission: the sender's full name (sendmail -F, $NAME or the passwd GECOS field),
+   *  used when cleanup adds a missing From: header ("From: Full Name <addr>"). */
+  senderFullName?: string;
 }
 
 export interface MessageWriter {
+  /** The queue ID, known from open() on (Postfix logs "ID: client=..." before the data). */
+  readonly queueId?: string;
   /** Content bytes; may be called many times. Returns false when the caller should wait for 'drain'. */
   write(chunk: Buffer): boolean | Promise<void>;
   /** Finish: cleanup work, write, fsync file and directory. Resolves with the queue ID. */

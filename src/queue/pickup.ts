@@ -1,0 +1,53 @@
+// pickup(8)'s job for files in maildrop: run each through cleanup again into a new incoming
+// queue file, then remove the maildrop file. Used for postsuper -r (requeue: rewriting is
+// redone) and for local submissions that sendmail wrote with QueueStore.create(env, 'maildrop').
+// Only recipients without a final status are carried over, so a requeued message never goes
+// to a recipient that already has it. Postfix's log line: "NEWID: uid=0 from=<sender>".
+import { pipeline } from 'node:stream/promises';
+import { Writable } from 'node:stream';
+import type { MailLog } from '../log/maillog.js';
+import type { MessageSink } from './types.js';
+import { pendingRecipients } from './queue-file.js';
+import type { QueueStore } from './queue-store.js';
+
+export async function pickupMaildropFile(
+  store: QueueStore,
+  id: string,
+  sink: MessageSink,
+  log?: MailLog,
+): Promise<string | undefined> {
+  let summary;
+  try {
+    summary = await store.read('maildrop', id);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // raced with postsuper -d
+    throw err;
+  }
+  const env = summary.envelope;
+  const recipients = pendingRecipients(summary).map((i) => env.recipients[i]!);
+  const { arrivalTime: _a, context, senderFullName, recipients: _r, ...rest } = env;
+  const writer = await sink.open(
+    { ...rest, recipients },
+    { ...context, service: 'pickup', ...(senderFullName !== undefined ? { senderFullName } : {}) },
+  );
+  try {
+    const content = await store.openContent('maildrop', id);
+    await pipeline(
+      content,
+      new Writable({
+        write(chunk: Buffer, _enc, done) {
+          const r = writer.write(chunk);
+          if (r === true || r === false) done();
+          else r.then(() => done(), done);
+        },
+      }),
+    );
+    const newId = await writer.commit();
+    log?.info('pickup', `${newId}: uid=${context.uid ?? 0} from=<${env.sender}>`);
+    await store.remove('maildrop', id);
+    return newId;
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  }
+}

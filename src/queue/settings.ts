@@ -1,0 +1,8 @@
+// The main.cf values the queue needs, as a plain object so the queue does not depend on the
+// config engine (src/config builds this from main.cf; tests build it by hand).
+export interface QueueSettings {
+  /** queue_directory (Postfix default /var/spool/postfix). */
+  queueDirectory: string;
+  /** enable_long_queue_ids (default no). */
+  enableLongQueueIds: boolean;
+}
