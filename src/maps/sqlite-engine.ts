@@ -144,7 +144,10 @@ async function loadEngine(prefer: 'better-sqlite3' | 'node:sqlite' | undefined):
   if (prefer !== 'node:sqlite') {
     try {
       const require = createRequire(import.meta.url);
-      return betterSqlite(require('better-sqlite3') as BetterConstructor);
+      const Database = require('better-sqlite3') as BetterConstructor;
+      // The addon itself loads on first use; built for another Node ABI it fails only here.
+      new Database(':memory:', { readonly: false, fileMustExist: false, timeout: 0 }).close();
+      return betterSqlite(Database);
     } catch (err) {
       reasons.push(`better-sqlite3: ${(err as Error).message.split('\n')[0]}`);
     }
@@ -161,7 +164,7 @@ async function loadEngine(prefer: 'better-sqlite3' | 'node:sqlite' | undefined):
 }
 
 /** Imports a module while dropping the one-time "SQLite is an experimental feature" warning. */
-async function importQuietly(specifier: string): Promise<unknown> {
+export async function importQuietly(specifier: string): Promise<unknown> {
   const original = process.emitWarning;
   process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
     const text = typeof warning === 'string' ? warning : warning.message;
