@@ -110,7 +110,10 @@ export async function open(name: string, options: OpenOptions): Promise<LookupTa
   const templates = await readTemplates(config, label, options);
   config.str('dbname', '', 1); // required, checked at open like Postfix
   config.bool('require_result_set', true);
-  const hostTexts = config.str('hosts', '').split(/[\s,]+/).filter((h) => h !== '');
+  const hostTexts = config
+    .str('hosts', '')
+    .split(/[\s,]+/)
+    .filter((h) => h !== '');
   if (hostTexts.length === 0) hostTexts.push('localhost');
   const specs = await Promise.all(hostTexts.map((h) => parseMysqlHost(h, config.source)));
   const idleMs = config.int('idle_interval', 60) * 1000;

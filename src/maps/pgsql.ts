@@ -27,7 +27,8 @@ export function parsePgsqlHost(text: string, where: string): HostSpec {
   if (text.startsWith('postgresql:')) return { text, kind: 'uri', address: text, port: undefined };
   const rest = text.startsWith('unix:') || text.startsWith('inet:') ? text.slice(5) : text;
   // Like libpq: a name starting with "/" is a socket directory, anything else a TCP host.
-  if (rest === '' || rest.startsWith('/')) return { text, kind: 'unix', address: rest || undefined, port: undefined };
+  if (rest === '' || rest.startsWith('/'))
+    return { text, kind: 'unix', address: rest || undefined, port: undefined };
   const colon = rest.lastIndexOf(':');
   if (colon < 0) return { text, kind: 'inet', address: rest, port: undefined };
   const port = Number(rest.slice(colon + 1));
@@ -90,12 +91,21 @@ export async function open(name: string, options: OpenOptions): Promise<LookupTa
   if (!/^utf-?8$/i.test(encoding)) {
     throw new Error(`${config.source}: encoding = ${encoding} is not supported (Outpost speaks UTF8)`);
   }
-  const hostTexts = config.str('hosts', '').split(/[\s,]+/).filter((h) => h !== '');
+  const hostTexts = config
+    .str('hosts', '')
+    .split(/[\s,]+/)
+    .filter((h) => h !== '');
   if (hostTexts.length === 0) hostTexts.push('localhost');
   const specs = hostTexts.map((h) => parsePgsqlHost(h, config.source));
   const idleMs = config.int('idle_interval', 60) * 1000;
   const retryMs = config.int('retry_interval', 60) * 1000;
-  const hosts = new HostSet<Rows>(specs, label, (spec) => pgsqlPool(spec, config, idleMs, label), retryMs, sqlWarn);
+  const hosts = new HostSet<Rows>(
+    specs,
+    label,
+    (spec) => pgsqlPool(spec, config, idleMs, label),
+    retryMs,
+    sqlWarn,
+  );
   const backend = {
     query: (build: (quote: (s: string) => string) => string) => hosts.query(() => build(pgsqlQuote)),
     close: () => hosts.close(),

@@ -95,7 +95,10 @@ export async function loadSqlConfig(type: string, name: string, options: OpenOpt
   if (!name.startsWith('/') && !name.startsWith('.')) {
     const param = options.param;
     if (param === undefined) {
-      throw new TableError(`${type}:${name}: settings in main.cf (${name}_*) need a main.cf reader`, `${type}:${name}`);
+      throw new TableError(
+        `${type}:${name}: settings in main.cf (${name}_*) need a main.cf reader`,
+        `${type}:${name}`,
+      );
     }
     const keys = SQL_CONFIG_KEYS.map((key) => [key, param(`${name}_${key}`)] as const);
     return new SqlConfig(name, new Map(keys.filter(([, v]) => v !== '')));

@@ -88,7 +88,11 @@ async function addPatterns(
         text = await readFile(item, 'utf8');
       } catch (err) {
         // Graceful degradation as in Postfix: every lookup that reaches this entry fails.
-        patterns.push({ kind: 'unreadable', negate, message: `open file ${item}: ${(err as Error).message}` });
+        patterns.push({
+          kind: 'unreadable',
+          negate,
+          message: `open file ${item}: ${(err as Error).message}`,
+        });
         continue;
       }
       for (const line of text.split('\n')) {
@@ -114,7 +118,8 @@ async function openTable(spec: string, owner: string, options: OpenOptions): Pro
   } catch {
     throw new Error(`${owner}: domain: unsupported dictionary type: ${type}`);
   }
-  if (typeof driver.open !== 'function') throw new Error(`${owner}: domain: unsupported dictionary type: ${type}`);
+  if (typeof driver.open !== 'function')
+    throw new Error(`${owner}: domain: unsupported dictionary type: ${type}`);
   // The list folds the domain itself, so the table must not fold again (match_list.c).
   return driver.open(name, { ...options, foldCase: false });
 }

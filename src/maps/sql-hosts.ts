@@ -93,7 +93,8 @@ export class HostSet<R> {
   private pick(tried: Set<HostState<R>>): HostState<R> | undefined {
     const now = Date.now();
     const usable = this.states.filter((h) => !tried.has(h) && h.downUntil <= now);
-    const rank = (h: HostState<R>): number => (h.active ? 0 : 3) + (h.spec.kind === 'unix' ? 0 : h.spec.kind === 'inet' ? 1 : 2);
+    const rank = (h: HostState<R>): number =>
+      (h.active ? 0 : 3) + (h.spec.kind === 'unix' ? 0 : h.spec.kind === 'inet' ? 1 : 2);
     const best = Math.min(...usable.map(rank));
     const candidates = usable.filter((h) => rank(h) === best);
     return candidates[Math.floor(Math.random() * candidates.length)];

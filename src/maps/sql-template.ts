@@ -85,7 +85,12 @@ export type Quote = (text: string) => string;
  * Expands a query template for lookup key `key`, or returns undefined when the key lacks a
  * part the templates need (the lookup then answers "not found" without a query).
  */
-export function expandQuery(template: string, key: string, needs: TemplateNeeds, quote: Quote): string | undefined {
+export function expandQuery(
+  template: string,
+  key: string,
+  needs: TemplateNeeds,
+  quote: Quote,
+): string | undefined {
   if (key === '') return undefined; // "empty query string -- ignored"
   const k = split(key);
   if (lacksParts(k, needs.keyDomain, needs.keyUser)) return undefined;
@@ -115,7 +120,13 @@ export function expandResult(
 }
 
 /** One pass over the template: lower case refers to `value`, upper case and digits to `key`. */
-function substitute(template: string, value: SplitAddress, key: SplitAddress, labels: string[], quote: Quote): string {
+function substitute(
+  template: string,
+  value: SplitAddress,
+  key: SplitAddress,
+  labels: string[],
+  quote: Quote,
+): string {
   let out = '';
   for (let i = 0; i < template.length; i++) {
     const ch = template[i]!;

@@ -43,7 +43,10 @@ class SqliteBackend implements SqlBackend {
       id = `${st.dev}:${st.ino}`;
     } catch (err) {
       this.closeHandle();
-      throw new TableError(`${this.label}: cannot open database ${this.path}: ${(err as Error).message}`, this.label);
+      throw new TableError(
+        `${this.label}: cannot open database ${this.path}: ${(err as Error).message}`,
+        this.label,
+      );
     }
     if (this.db !== undefined && id === this.identity) return this.db;
     this.closeHandle();
@@ -58,7 +61,10 @@ class SqliteBackend implements SqlBackend {
       this.identity = id;
       return this.db;
     } catch (err) {
-      throw new TableError(`${this.label}: cannot open database ${this.path}: ${(err as Error).message}`, this.label);
+      throw new TableError(
+        `${this.label}: cannot open database ${this.path}: ${(err as Error).message}`,
+        this.label,
+      );
     }
   }
 

@@ -43,7 +43,13 @@ const connection = (): string[] => ['hosts = inet:127.0.0.1:3306', 'user = root'
 test('mysql: same answers as postmap for every scenario and key', async (t) => {
   if (!needPeer(t, 'MariaDB on 127.0.0.1:3306', admin !== undefined)) return;
   if (!needPeer(t, 'postfix-mysql (postmap)', hasPostfix())) return;
-  const problems = await checkScenarios(work!.dir, 'mysql', open, scenarios(connection(), work!.dir, 'all'), KEYS);
+  const problems = await checkScenarios(
+    work!.dir,
+    'mysql',
+    open,
+    scenarios(connection(), work!.dir, 'all'),
+    KEYS,
+  );
   assert.deepEqual(problems, []);
 });
 

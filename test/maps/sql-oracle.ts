@@ -28,7 +28,11 @@ export async function writeConfig(dir: string, name: string, lines: string[]): P
 }
 
 /** `postmap -c dir -q key map`: exit 0 prints the value, 1 without "fatal" is not found. */
-export function postmapQuery(dir: string, map: string, key: string): Promise<{ outcome: Outcome; stderr: string }> {
+export function postmapQuery(
+  dir: string,
+  map: string,
+  key: string,
+): Promise<{ outcome: Outcome; stderr: string }> {
   return new Promise((resolveQuery, reject) => {
     const child = spawn(POSTMAP, ['-c', dir, '-q', key, map], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -48,7 +52,11 @@ export function postmapQuery(dir: string, map: string, key: string): Promise<{ o
  * `postmap -q - map` with one key per line: one process for many keys. Returns undefined when
  * postmap stopped on an error, so the caller asks key by key to see which key failed.
  */
-export function postmapBatch(dir: string, map: string, keys: string[]): Promise<Map<string, Outcome> | undefined> {
+export function postmapBatch(
+  dir: string,
+  map: string,
+  keys: string[],
+): Promise<Map<string, Outcome> | undefined> {
   return new Promise((resolveBatch, reject) => {
     const child = spawn(POSTMAP, ['-c', dir, '-q', '-', map], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -99,7 +107,9 @@ export async function compareKeys(
   const differences: string[] = [];
   const outcomes = new Map<string, Outcome>();
   const map = `${type}:${configPath}`;
-  const batch = keys.some((k) => /[\n\t]/.test(k) || k === '') ? undefined : await postmapBatch(dir, map, keys);
+  const batch = keys.some((k) => /[\n\t]/.test(k) || k === '')
+    ? undefined
+    : await postmapBatch(dir, map, keys);
   try {
     for (const key of keys) {
       const expected = batch?.get(key) ?? (await postmapQuery(dir, map, key)).outcome;
@@ -122,7 +132,12 @@ export async function checkScenarios(
   dir: string,
   type: string,
   open: Opener,
-  list: { name: string; lines: string[]; expect: Record<string, string | undefined | 'error'>; keys?: string[] }[],
+  list: {
+    name: string;
+    lines: string[];
+    expect: Record<string, string | undefined | 'error'>;
+    keys?: string[];
+  }[],
   keys: string[],
   knownDifference: (scenario: string, key: string) => boolean = () => false,
 ): Promise<string[]> {
@@ -140,7 +155,9 @@ export async function checkScenarios(
       const got = outcomes.get(key);
       const wanted: Outcome = want === undefined ? 'notfound' : want === 'error' ? 'error' : { found: want };
       if (JSON.stringify(got) !== JSON.stringify(wanted)) {
-        problems.push(`[${scenario.name}] key ${JSON.stringify(key)}: want ${JSON.stringify(wanted)}, got ${JSON.stringify(got)}`);
+        problems.push(
+          `[${scenario.name}] key ${JSON.stringify(key)}: want ${JSON.stringify(wanted)}, got ${JSON.stringify(got)}`,
+        );
       }
     }
   }

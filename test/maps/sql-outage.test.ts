@@ -39,7 +39,9 @@ before(async () => {
     await pgAdmin.query(`CREATE DATABASE ${dbname}`);
     const db = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: dbname });
     await db.connect();
-    await db.query("CREATE TABLE t (k VARCHAR(64), v VARCHAR(64)); INSERT INTO t VALUES ('a@example.com', 'alpha')");
+    await db.query(
+      "CREATE TABLE t (k VARCHAR(64), v VARCHAR(64)); INSERT INTO t VALUES ('a@example.com', 'alpha')",
+    );
     await db.end();
   } catch {
     pgAdmin = undefined;
@@ -55,8 +57,22 @@ after(async () => {
 });
 
 const drivers = [
-  { type: 'mysql', port: 3306, user: 'root', open: mysqlTable.open, present: () => mysqlAdmin !== undefined, size: mysqlTable.MYSQL_POOL_SIZE },
-  { type: 'pgsql', port: 5432, user: 'postgres', open: pgsqlTable.open, present: () => pgAdmin !== undefined, size: pgsqlTable.PGSQL_POOL_SIZE },
+  {
+    type: 'mysql',
+    port: 3306,
+    user: 'root',
+    open: mysqlTable.open,
+    present: () => mysqlAdmin !== undefined,
+    size: mysqlTable.MYSQL_POOL_SIZE,
+  },
+  {
+    type: 'pgsql',
+    port: 5432,
+    user: 'postgres',
+    open: pgsqlTable.open,
+    present: () => pgAdmin !== undefined,
+    size: pgsqlTable.PGSQL_POOL_SIZE,
+  },
 ] as const;
 
 for (const d of drivers) {
@@ -86,7 +102,10 @@ for (const d of drivers) {
       await table.close();
       await relay.cut();
     }
-    assert.ok(warnings.some((w) => w.includes(`${d.type}:${cf}`)), 'the failure was logged');
+    assert.ok(
+      warnings.some((w) => w.includes(`${d.type}:${cf}`)),
+      'the failure was logged',
+    );
     assert.ok(!warnings.some((w) => /password/i.test(w)));
   });
 

@@ -96,13 +96,21 @@ test('pgsql: UNIX socket host and legacy select_function', async (t) => {
     [
       {
         name: 'unix socket',
-        lines: ['hosts = unix:/var/run/postgresql', 'user = postgres', `dbname = ${dbname}`, "query = SELECT goto FROM aliases WHERE address='%s'"],
+        lines: [
+          'hosts = unix:/var/run/postgresql',
+          'user = postgres',
+          `dbname = ${dbname}`,
+          "query = SELECT goto FROM aliases WHERE address='%s'",
+        ],
         expect: { 'user@example.com': 'one@dest.example,two@dest.example' },
       },
       {
         name: 'select_function',
         lines: [...connection(), 'select_function = lookup_goto'],
-        expect: { 'user@example.com': 'one@dest.example,two@dest.example', "o'brien@example.com": 'quote-ok' },
+        expect: {
+          'user@example.com': 'one@dest.example,two@dest.example',
+          "o'brien@example.com": 'quote-ok',
+        },
       },
     ],
     ['user@example.com', 'nobody@example.com', "o'brien@example.com", 'back\\slash@example.com'],

@@ -70,7 +70,11 @@ export function scenarios(connection: string[], dir: string, multiColumn: 'all' 
     {
       name: '%u@%d query: suppressed without domain or localpart',
       lines: q("SELECT goto FROM aliases WHERE address='%u@%d'"),
-      expect: { 'user@example.com': 'one@dest.example,two@dest.example', user: undefined, '@example.com': undefined },
+      expect: {
+        'user@example.com': 'one@dest.example,two@dest.example',
+        user: undefined,
+        '@example.com': undefined,
+      },
     },
     {
       name: '%U@%D and %% in the query',
@@ -80,7 +84,11 @@ export function scenarios(connection: string[], dir: string, multiColumn: 'all' 
     {
       name: '%1 %2 %3 domain labels',
       lines: q("SELECT '%3|%2|%1'"),
-      expect: { 'a@mail.example.com': 'mail|example|com', 'user@example.com': undefined, 'x@a..b.example': 'a|b|example' },
+      expect: {
+        'a@mail.example.com': 'mail|example|com',
+        'user@example.com': undefined,
+        'x@a..b.example': 'a|b|example',
+      },
     },
     {
       name: 'result_format with %s %u %d %S %U %D',
@@ -102,7 +110,10 @@ export function scenarios(connection: string[], dir: string, multiColumn: 'all' 
       name: `several columns (${multiColumn === 'all' ? 'all are used' : 'sqlite uses the first'})`,
       lines: q("SELECT goto, extra FROM aliases WHERE address='%s'"),
       expect: {
-        'user@example.com': multiColumn === 'all' ? 'one@dest.example,x1,two@dest.example' : 'one@dest.example,two@dest.example',
+        'user@example.com':
+          multiColumn === 'all'
+            ? 'one@dest.example,x1,two@dest.example'
+            : 'one@dest.example,two@dest.example',
         'empty@example.com': multiColumn === 'all' ? 'not-empty' : undefined,
       },
     },
@@ -114,7 +125,11 @@ export function scenarios(connection: string[], dir: string, multiColumn: 'all' 
     },
     {
       name: 'expansion_limit = 2 with result_format that skips values',
-      lines: q("SELECT goto, extra FROM aliases WHERE address='%s'", 'expansion_limit = 2', 'result_format = %u'),
+      lines: q(
+        "SELECT goto, extra FROM aliases WHERE address='%s'",
+        'expansion_limit = 2',
+        'result_format = %u',
+      ),
       expect:
         multiColumn === 'all'
           ? { 'a@mail.example.com': 'ok', 'multi@example.com': 'a,b', 'user@example.com': 'error' }

@@ -83,7 +83,10 @@ test('SOHO_README example data is what this test uses', (t) => {
   const html = (path.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8').replace(/<[^>]*>/g, '');
   const section = html.slice(html.indexOf('Configuring Sender-Dependent SASL'));
   for (const [k, v] of [...SASL_PASSWD, ...SENDER_RELAY]) {
-    assert.match(section, new RegExp(`\\n\\s+${k!.replace(/[[\].]/g, '\\$&')}\\s+${v!.replace(/[[\].]/g, '\\$&')}\\n`));
+    assert.match(
+      section,
+      new RegExp(`\\n\\s+${k!.replace(/[[\].]/g, '\\$&')}\\s+${v!.replace(/[[\].]/g, '\\$&')}\\n`),
+    );
   }
   assert.match(section, /combine the two\s+tables into one single MySQL database/);
 });
@@ -104,7 +107,10 @@ test('SOHO sasl_passwd + sender_relay in one MySQL database: same answers as the
     {
       name: 'sender_relay',
       rows: SENDER_RELAY,
-      lines: [...connection, "query = SELECT relayhost FROM senders WHERE sender = '%s' AND relayhost IS NOT NULL"],
+      lines: [
+        ...connection,
+        "query = SELECT relayhost FROM senders WHERE sender = '%s' AND relayhost IS NOT NULL",
+      ],
     },
   ];
   for (const table of tables) {
@@ -122,7 +128,10 @@ test('SOHO sasl_passwd + sender_relay in one MySQL database: same answers as the
         assert.deepEqual(fromMysql, fromHash, `${table.name} ${key}: postmap mysql vs hash`);
         assert.deepEqual(fromOutpost, fromHash, `${table.name} ${key}: outpost mysql vs postmap hash`);
       }
-      assert.equal(await outpost.lookup('user1@example.com'), table.name === 'sasl_passwd' ? 'username1:password1' : '[mail.example.com]:submission');
+      assert.equal(
+        await outpost.lookup('user1@example.com'),
+        table.name === 'sasl_passwd' ? 'username1:password1' : '[mail.example.com]:submission',
+      );
     } finally {
       await outpost.close();
     }

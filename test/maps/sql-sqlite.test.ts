@@ -23,7 +23,18 @@ before(async () => {
   db.exec('CREATE TABLE domains (name TEXT PRIMARY KEY)');
   db.run('INSERT INTO domains VALUES (?)', 'listed.example');
   db.exec('CREATE TABLE nums (k TEXT, v)');
-  const numbers: (number | string | null)[] = [1.0, 2.5, 1e20, 1e-5, 0.1, 1 / 3, 123, -7, 1e15, 123456789012345.6];
+  const numbers: (number | string | null)[] = [
+    1.0,
+    2.5,
+    1e20,
+    1e-5,
+    0.1,
+    1 / 3,
+    123,
+    -7,
+    1e15,
+    123456789012345.6,
+  ];
   numbers.forEach((v, i) => db.run('INSERT INTO nums VALUES (?, ?)', `n${i}`, v));
   db.exec("INSERT INTO nums VALUES ('int', 123), ('big', 9007199254740993), ('blob', x'61626364')");
   db.close();
@@ -43,13 +54,25 @@ test('sqlite: same answers as postmap for every scenario and key', async (t) => 
   ]);
   list.push({
     name: 'domain list with a sqlite: table',
-    lines: [`dbpath = ${dbpath}`, "query = SELECT goto FROM aliases WHERE address='%s'", `domain = sqlite:${domainTable}`],
+    lines: [
+      `dbpath = ${dbpath}`,
+      "query = SELECT goto FROM aliases WHERE address='%s'",
+      `domain = sqlite:${domainTable}`,
+    ],
     expect: { 'c@listed.example': 'listed-ok@x.example', 'user@example.com': undefined },
   });
   list.push({
     name: 'numbers and blobs as text',
     lines: [`dbpath = ${dbpath}`, "query = SELECT v FROM nums WHERE k='%s'"],
-    expect: { n0: '1.0', n2: '1.0e+20', n3: '1.0e-05', n6: '123.0', int: '123', big: '9007199254740993', blob: 'abcd' },
+    expect: {
+      n0: '1.0',
+      n2: '1.0e+20',
+      n3: '1.0e-05',
+      n6: '123.0',
+      int: '123',
+      big: '9007199254740993',
+      blob: 'abcd',
+    },
     keys: ['n1', 'n4', 'n5', 'n7', 'n8', 'n9'],
   });
   const problems = await checkScenarios(work.dir, 'sqlite', open, list, KEYS);
@@ -69,7 +92,10 @@ test('sqlite: updates are seen without reopening the table, in place and by rena
   const setup = await openWritable(path);
   setup.exec("CREATE TABLE t (k TEXT, v TEXT); INSERT INTO t VALUES ('a', 'first')");
   setup.close();
-  const cf = await writeConfig(work.dir, 'live.cf', [`dbpath = ${path}`, "query = SELECT v FROM t WHERE k='%s'"]);
+  const cf = await writeConfig(work.dir, 'live.cf', [
+    `dbpath = ${path}`,
+    "query = SELECT v FROM t WHERE k='%s'",
+  ]);
   const table = await open(cf, {});
   try {
     assert.equal(await table.lookup('a'), 'first');
@@ -101,10 +127,16 @@ test('sqlite: updates are seen without reopening the table, in place and by rena
 });
 
 test('sqlite: a broken query is a temporary error naming the table', async () => {
-  const cf = await writeConfig(work.dir, 'broken.cf', [`dbpath = ${dbpath}`, "query = SELECT v FROM missing WHERE k='%s'"]);
+  const cf = await writeConfig(work.dir, 'broken.cf', [
+    `dbpath = ${dbpath}`,
+    "query = SELECT v FROM missing WHERE k='%s'",
+  ]);
   const table = await open(cf, {});
   try {
-    await assert.rejects(table.lookup('a'), (err: Error) => err instanceof TableError && /sqlite:.*broken\.cf.*no such table/.test(err.message));
+    await assert.rejects(
+      table.lookup('a'),
+      (err: Error) => err instanceof TableError && /sqlite:.*broken\.cf.*no such table/.test(err.message),
+    );
   } finally {
     await table.close();
   }

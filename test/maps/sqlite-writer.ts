@@ -18,7 +18,11 @@ export async function openWritable(path: string): Promise<SqliteWriter> {
       close(): void;
     };
     const db = new Database(path);
-    return { exec: (s) => db.exec(s), run: (s, ...p) => void db.prepare(s).run(...p), close: () => db.close() };
+    return {
+      exec: (s) => db.exec(s),
+      run: (s, ...p) => void db.prepare(s).run(...p),
+      close: () => db.close(),
+    };
   } catch {
     const { DatabaseSync } = (await importQuietly('node:sqlite')) as {
       DatabaseSync: new (p: string) => {
@@ -28,6 +32,10 @@ export async function openWritable(path: string): Promise<SqliteWriter> {
       };
     };
     const db = new DatabaseSync(path);
-    return { exec: (s) => db.exec(s), run: (s, ...p) => void db.prepare(s).run(...p), close: () => db.close() };
+    return {
+      exec: (s) => db.exec(s),
+      run: (s, ...p) => void db.prepare(s).run(...p),
+      close: () => db.close(),
+    };
   }
 }
