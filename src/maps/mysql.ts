@@ -104,12 +104,32 @@ function mysqlRows(result: unknown, requireResultSet: boolean): Rows {
   return sets[0]!;
 }
 
+/** Settings Postfix's mysql client has and Outpost does not (docs/sql-tables.md). */
+const UNSUPPORTED = [
+  'option_file',
+  'tls_cert_file',
+  'tls_key_file',
+  'tls_CAfile',
+  'tls_CApath',
+  'tls_ciphers',
+  'tls_verify_cert',
+];
+
+function warnUnsupported(config: SqlConfig, label: string): void {
+  for (const key of UNSUPPORTED) if (config.has(key)) sqlWarn(`${label}: ${key} is not supported; ignored`);
+  const group = config.optional('option_group');
+  if (group !== undefined && group !== '' && group !== 'client') {
+    sqlWarn(`${label}: option_group is not supported; ignored`);
+  }
+}
+
 export async function open(name: string, options: OpenOptions): Promise<LookupTable> {
   const label = `mysql:${name}`;
   const config = await loadSqlConfig('mysql', name, options);
   const templates = await readTemplates(config, label, options);
   config.str('dbname', '', 1); // required, checked at open like Postfix
   config.bool('require_result_set', true);
+  warnUnsupported(config, label);
   const hostTexts = config
     .str('hosts', '')
     .split(/[\s,]+/)

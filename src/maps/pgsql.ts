@@ -24,7 +24,15 @@ export function pgsqlQuote(text: string): string {
 
 /** Parses one `hosts` entry like dict_pgsql.c host_init(). */
 export function parsePgsqlHost(text: string, where: string): HostSpec {
-  if (text.startsWith('postgresql:')) return { text, kind: 'uri', address: text, port: undefined };
+  if (text.startsWith('postgresql:')) {
+    // The URI may carry a password; only the redacted form goes into messages.
+    return {
+      text: text.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1xxxxx@'),
+      kind: 'uri',
+      address: text,
+      port: undefined,
+    };
+  }
   const rest = text.startsWith('unix:') || text.startsWith('inet:') ? text.slice(5) : text;
   // Like libpq: a name starting with "/" is a socket directory, anything else a TCP host.
   if (rest === '' || rest.startsWith('/'))

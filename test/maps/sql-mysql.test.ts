@@ -57,7 +57,7 @@ test('mysql: escaping matches mysql_real_escape_string', () => {
   assert.equal(mysqlQuote(`a'b"c\\d\0e\nf\rg\x1ah`), `a\\'b\\"c\\\\d\\0e\\nf\\rg\\Zh`);
 });
 
-test('mysql: a stored procedure result set, and require_result_set', async (t) => {
+test('mysql: UNIX socket, a stored procedure result set, and require_result_set', async (t) => {
   if (!needPeer(t, 'MariaDB on 127.0.0.1:3306', admin !== undefined)) return;
   await admin!.query(
     `CREATE PROCEDURE ${dbname}.lookup(IN param VARCHAR(255)) READS SQL DATA
@@ -68,6 +68,16 @@ test('mysql: a stored procedure result set, and require_result_set', async (t) =
     'mysql',
     open,
     [
+      {
+        name: 'hosts = localhost is the default UNIX socket',
+        lines: [
+          'hosts = localhost',
+          'user = root',
+          `dbname = ${dbname}`,
+          "query = SELECT goto FROM aliases WHERE address='%s'",
+        ],
+        expect: { 'user@example.com': 'one@dest.example,two@dest.example' },
+      },
       {
         name: 'CALL procedure',
         lines: [...connection(), "query = CALL lookup('%s')"],

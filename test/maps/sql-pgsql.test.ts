@@ -78,6 +78,9 @@ test('pgsql: escaping and hosts syntax', () => {
   assert.equal(parsePgsqlHost('unix:/var/run/postgresql', 'x').kind, 'unix');
   assert.equal(parsePgsqlHost('/var/run/postgresql', 'x').kind, 'unix');
   assert.equal(parsePgsqlHost('postgresql://u@h/db', 'x').kind, 'uri');
+  const uri = parsePgsqlHost('postgresql://u:secret@h/db', 'x');
+  assert.equal(uri.address, 'postgresql://u:secret@h/db');
+  assert.equal(uri.text, 'postgresql://u:xxxxx@h/db');
   assert.equal(parsePgsqlHost('localhost', 'x').kind, 'inet');
 });
 
