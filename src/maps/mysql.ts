@@ -4,7 +4,14 @@
 import { userInfo } from 'node:os';
 import mysql from 'mysql2/promise';
 import { loadSqlConfig, type SqlConfig } from './sql-config.js';
-import { HostSet, parsePort, type HostPool, type HostSpec } from './sql-hosts.js';
+import {
+  HostSet,
+  parsePort,
+  SQL_CONNECT_TIMEOUT_MS,
+  SQL_QUERY_TIMEOUT_MS,
+  type HostPool,
+  type HostSpec,
+} from './sql-hosts.js';
 import { readTemplates, SqlTable, type Rows } from './sql-table.js';
 import { sqlWarn } from './sql-warn.js';
 import type { LookupTable, OpenOptions } from './types.js';
@@ -65,7 +72,7 @@ function mysqlPool(spec: HostSpec, config: SqlConfig, idleMs: number): HostPool<
     connectionLimit: MYSQL_POOL_SIZE,
     maxIdle: 0,
     idleTimeout: idleMs,
-    connectTimeout: 10_000,
+    connectTimeout: SQL_CONNECT_TIMEOUT_MS,
     charset: 'utf8mb4',
     // Postfix reads every column as text (mysql_fetch_row); keep the server's text form.
     typeCast: (field: { string(): string | null }) => field.string(),
@@ -78,7 +85,7 @@ function mysqlPool(spec: HostSpec, config: SqlConfig, idleMs: number): HostPool<
   const requireResultSet = config.bool('require_result_set', true);
   return {
     async query(sql: string): Promise<Rows> {
-      const [result] = await pool.query({ sql, rowsAsArray: true });
+      const [result] = await pool.query({ sql, rowsAsArray: true, timeout: SQL_QUERY_TIMEOUT_MS });
       return mysqlRows(result, requireResultSet);
     },
     end: () => pool.end(),

@@ -5,7 +5,13 @@ import { userInfo } from 'node:os';
 import pg from 'pg';
 import { buildLegacyQuery } from './sql-table.js';
 import { loadSqlConfig, type SqlConfig } from './sql-config.js';
-import { HostSet, type HostPool, type HostSpec } from './sql-hosts.js';
+import {
+  HostSet,
+  SQL_CONNECT_TIMEOUT_MS,
+  SQL_QUERY_TIMEOUT_MS,
+  type HostPool,
+  type HostSpec,
+} from './sql-hosts.js';
 import { readTemplates, SqlTable, type Rows } from './sql-table.js';
 import { sqlWarn } from './sql-warn.js';
 import type { LookupTable, OpenOptions } from './types.js';
@@ -54,7 +60,8 @@ function pgsqlPool(spec: HostSpec, config: SqlConfig, idleMs: number, label: str
   const common = {
     max: PGSQL_POOL_SIZE,
     idleTimeoutMillis: idleMs,
-    connectionTimeoutMillis: 10_000,
+    connectionTimeoutMillis: SQL_CONNECT_TIMEOUT_MS,
+    query_timeout: SQL_QUERY_TIMEOUT_MS,
     types: textTypes,
   };
   const settings =

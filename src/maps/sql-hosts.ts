@@ -6,6 +6,10 @@
 import { readFile } from 'node:fs/promises';
 import { TableError } from './types.js';
 
+/** Connect and query time limits: a server that hangs gives a temporary error, not a stall. */
+export const SQL_CONNECT_TIMEOUT_MS = 10_000;
+export const SQL_QUERY_TIMEOUT_MS = 30_000;
+
 export type HostKind = 'unix' | 'inet' | 'uri';
 
 /** One entry of `hosts` after parsing. */

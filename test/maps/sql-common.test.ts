@@ -2,7 +2,7 @@
 // the %-template expansion (db_common.c rules).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseSqlConfig } from '../../src/maps/sql-config.js';
+import { loadSqlConfig, parseSqlConfig } from '../../src/maps/sql-config.js';
 import { emptyNeeds, expandQuery, expandResult, parseTemplate } from '../../src/maps/sql-template.js';
 import { open as openMysql } from '../../src/maps/mysql.js';
 import { parseMysqlHost } from '../../src/maps/mysql.js';
@@ -112,4 +112,17 @@ test('mysql hosts: unix:, inet:, ports, service names, localhost means the socke
     port: undefined,
   });
   await assert.rejects(parseMysqlHost('db:nosuchservice', '/f.cf'), /unknown service: nosuchservice\/tcp/);
+});
+
+test('config: the obsolete main.cf form reads NAME_key parameters', async () => {
+  const params: Record<string, string> = {
+    mydb_hosts: 'db1 db2',
+    mydb_dbname: 'mail',
+    mydb_query: "SELECT 1 WHERE '%s'",
+  };
+  const c = await loadSqlConfig('mysql', 'mydb', { param: (n) => params[n] ?? '' });
+  assert.equal(c.str('hosts', ''), 'db1 db2');
+  assert.equal(c.str('dbname', ''), 'mail');
+  assert.equal(c.optional('user'), undefined);
+  await assert.rejects(loadSqlConfig('mysql', 'mydb', {}), TableError);
 });
