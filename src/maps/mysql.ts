@@ -9,6 +9,7 @@ import {
   parsePort,
   SQL_CONNECT_TIMEOUT_MS,
   SQL_QUERY_TIMEOUT_MS,
+  SqlQueryError,
   type HostPool,
   type HostSpec,
 } from './sql-hosts.js';
@@ -40,6 +41,16 @@ export function mysqlQuote(text: string): string {
         return `\\${c}`;
     }
   });
+}
+
+/**
+ * A column as Postfix sees it: the raw bytes of the text protocol (UTF-8 on this connection,
+ * and binary columns as stored), up to the first NUL, since Postfix reads C strings.
+ */
+function cString(bytes: Buffer | null): string | null {
+  if (bytes === null) return null;
+  const nul = bytes.indexOf(0);
+  return (nul < 0 ? bytes : bytes.subarray(0, nul)).toString('utf8');
 }
 
 /** Parses one `hosts` entry like dict_mysql.c host_init(). */
@@ -75,7 +86,7 @@ function mysqlPool(spec: HostSpec, config: SqlConfig, idleMs: number): HostPool<
     connectTimeout: SQL_CONNECT_TIMEOUT_MS,
     charset: 'utf8mb4',
     // Postfix reads every column as text (mysql_fetch_row); keep the server's text form.
-    typeCast: (field: { string(): string | null }) => field.string(),
+    typeCast: (field: { buffer(): Buffer | null }) => cString(field.buffer()),
   };
   const where =
     spec.kind === 'unix'
@@ -85,7 +96,15 @@ function mysqlPool(spec: HostSpec, config: SqlConfig, idleMs: number): HostPool<
   const requireResultSet = config.bool('require_result_set', true);
   return {
     async query(sql: string): Promise<Rows> {
-      const [result] = await pool.query({ sql, rowsAsArray: true, timeout: SQL_QUERY_TIMEOUT_MS });
+      let result: unknown;
+      try {
+        [result] = await pool.query({ sql, rowsAsArray: true, timeout: SQL_QUERY_TIMEOUT_MS });
+      } catch (err) {
+        // An error the server sent back (it has an SQLSTATE and the connection survives).
+        const e = err as { fatal?: boolean; sqlState?: string; message: string };
+        if (e.fatal !== true && typeof e.sqlState === 'string') throw new SqlQueryError(e.message);
+        throw err;
+      }
       return mysqlRows(result, requireResultSet);
     },
     end: () => pool.end(),
@@ -103,9 +122,9 @@ function mysqlRows(result: unknown, requireResultSet: boolean): Rows {
   if (isRowSet(result)) sets = [result];
   else if (Array.isArray(result)) sets = result.filter(isRowSet);
   else sets = [];
-  if (sets.length > 1) throw new Error('multiple result sets returning data are not supported');
+  if (sets.length > 1) throw new SqlQueryError('multiple result sets returning data are not supported');
   if (sets.length === 0) {
-    if (requireResultSet) throw new Error('query returned no result set (require_result_set = yes)');
+    if (requireResultSet) throw new SqlQueryError('query returned no result set (require_result_set = yes)');
     return [];
   }
   return sets[0]!;

@@ -9,6 +9,7 @@ import {
   HostSet,
   SQL_CONNECT_TIMEOUT_MS,
   SQL_QUERY_TIMEOUT_MS,
+  SqlQueryError,
   type HostPool,
   type HostSpec,
 } from './sql-hosts.js';
@@ -80,9 +81,13 @@ function pgsqlPool(spec: HostSpec, config: SqlConfig, idleMs: number, label: str
   pool.on('error', (err) => sqlWarn(`${label}: connection to ${spec.text} lost: ${err.message}`));
   return {
     async query(sql: string): Promise<Rows> {
-      const result = (await pool.query({ text: sql, rowMode: 'array', types: textTypes })) as
-        | pg.QueryResult<(string | null)[]>
-        | pg.QueryResult<(string | null)[]>[];
+      const result = (await pool
+        .query({ text: sql, rowMode: 'array', types: textTypes })
+        .catch((err: unknown) => {
+          // An error the server sent back: the connection is fine, only this query failed.
+          if (err instanceof pg.DatabaseError) throw new SqlQueryError(err.message);
+          throw err;
+        })) as pg.QueryResult<(string | null)[]> | pg.QueryResult<(string | null)[]>[];
       // Several statements in one query: PQexec() keeps the last result.
       const last = Array.isArray(result) ? result[result.length - 1] : result;
       return last?.rows ?? [];

@@ -22,6 +22,14 @@ export interface HostSpec {
   port: number | undefined;
 }
 
+/**
+ * The server answered the query with an error (bad SQL, a cast the key cannot satisfy, no
+ * result set). Unlike Postfix, which marks the host down for retry_interval after any query
+ * error, Outpost fails only this lookup: the server is alive, and one hostile key must not
+ * make the table fail for everyone (docs/sql-tables.md).
+ */
+export class SqlQueryError extends Error {}
+
 /** A driver's connection pool to one host. */
 export interface HostPool<R> {
   query(sql: string): Promise<R>;
@@ -84,6 +92,10 @@ export class HostSet<R> {
       } catch (err) {
         lastError = (err as Error).message;
         this.log(`${this.label}: query failed on host ${host.spec.text}: ${lastError}`);
+        if (err instanceof SqlQueryError) {
+          host.active = true;
+          throw new TableError(`${this.label}: query failed: ${lastError}`, this.label);
+        }
         await this.down(host);
       }
     }

@@ -79,6 +79,14 @@ test('mysql: UNIX socket, a stored procedure result set, and require_result_set'
         expect: { 'user@example.com': 'one@dest.example,two@dest.example' },
       },
       {
+        name: 'column types as the text protocol gives them',
+        lines: [
+          ...connection(),
+          "query = SELECT CAST('%s' AS BINARY), CONVERT('ü' USING latin1), 1.5e0, CAST(1 AS DECIMAL(5,2)), X'C3BC', NULL, CAST('2020-01-02' AS DATE)",
+        ],
+        expect: { kü: 'kü,ü,1.5,1.00,ü,2020-01-02' },
+      },
+      {
         name: 'CALL procedure',
         lines: [...connection(), "query = CALL lookup('%s')"],
         expect: { 'user@example.com': 'one@dest.example,two@dest.example', 'nobody@example.com': undefined },
@@ -94,7 +102,7 @@ test('mysql: UNIX socket, a stored procedure result set, and require_result_set'
         expect: { 'user@example.com': undefined },
       },
     ],
-    ['user@example.com', 'nobody@example.com'],
+    ['user@example.com', 'nobody@example.com', 'plain'],
   );
   assert.deepEqual(problems, []);
 });

@@ -151,3 +151,29 @@ for (const d of drivers) {
     }
   });
 }
+
+for (const d of drivers) {
+  test(`${d.type}: a query error for one key fails that lookup only, as postmap does per key`, async (t) => {
+    if (!needPeer(t, `${d.type} server on 127.0.0.1:${d.port}`, d.present())) return;
+    if (!needPeer(t, 'postmap', hasPostfix())) return;
+    // The scalar subquery returns two rows (an SQL error) only for the key "bad".
+    const cf = await writeConfig(work.dir, `${d.type}-keyerror.cf`, [
+      `hosts = inet:127.0.0.1:${d.port}`,
+      `user = ${d.user}`,
+      `dbname = ${dbname}`,
+      "query = SELECT v FROM t WHERE k = '%s' AND 1 = (SELECT 1 UNION ALL SELECT 2 FROM t WHERE '%s' = 'bad')",
+    ]);
+    assert.equal((await postmapQuery(work.dir, `${d.type}:${cf}`, 'bad')).outcome, 'error');
+    assert.deepEqual((await postmapQuery(work.dir, `${d.type}:${cf}`, 'a@example.com')).outcome, {
+      found: 'alpha',
+    });
+    const table = await d.open(cf, {});
+    try {
+      await assert.rejects(table.lookup('bad'), TableError);
+      // Postfix would now skip the server for retry_interval; Outpost keeps answering.
+      assert.equal(await table.lookup('a@example.com'), 'alpha');
+    } finally {
+      await table.close();
+    }
+  });
+}

@@ -108,6 +108,14 @@ test('pgsql: UNIX socket host and legacy select_function', async (t) => {
         expect: { 'user@example.com': 'one@dest.example,two@dest.example' },
       },
       {
+        name: 'column types as text',
+        lines: [
+          ...connection(),
+          "query = SELECT '%s'::bytea, 1.5::float8, 1::numeric(5,2), true, '2020-01-02'::date, NULL",
+        ],
+        expect: { plain: '\\x706c61696e,1.5,1.00,t,2020-01-02' },
+      },
+      {
         name: 'select_function',
         lines: [...connection(), 'select_function = lookup_goto'],
         expect: {
