@@ -23,11 +23,14 @@ class SqliteBackend implements SqlBackend {
   constructor(
     private readonly path: string,
     private readonly label: string,
-    private readonly engine: Promise<SqliteEngine>,
+    /** The library, or why none loads (reported on each lookup, as a temporary error). */
+    private readonly engine: SqliteEngine | Error,
   ) {}
 
   async query(build: (quote: (s: string) => string) => string): Promise<Rows> {
-    const db = await this.current();
+    const id = await this.fileIdentity();
+    // Nothing from here on awaits, so a concurrent lookup cannot close this handle under us.
+    const db = this.handleFor(id);
     try {
       return db.firstColumn(build(sqliteQuote)).map((value) => [value]);
     } catch (err) {
@@ -35,12 +38,11 @@ class SqliteBackend implements SqlBackend {
     }
   }
 
-  /** The open handle, reopened when the file was replaced since the last lookup. */
-  private async current(): Promise<SqliteDatabase> {
-    let id: string;
+  /** Device and inode of the file now at dbpath; a new pair means the file was replaced. */
+  private async fileIdentity(): Promise<string> {
     try {
       const st = await stat(this.path);
-      id = `${st.dev}:${st.ino}`;
+      return `${st.dev}:${st.ino}`;
     } catch (err) {
       this.closeHandle();
       throw new TableError(
@@ -48,16 +50,16 @@ class SqliteBackend implements SqlBackend {
         this.label,
       );
     }
+  }
+
+  /** The open handle for that file, (re)opened when the file is new. */
+  private handleFor(id: string): SqliteDatabase {
     if (this.db !== undefined && id === this.identity) return this.db;
     this.closeHandle();
-    let engine: SqliteEngine;
+    if (this.engine instanceof Error)
+      throw new TableError(`${this.label}: ${this.engine.message}`, this.label);
     try {
-      engine = await this.engine;
-    } catch (err) {
-      throw new TableError(`${this.label}: ${(err as Error).message}`, this.label);
-    }
-    try {
-      this.db = engine.open(this.path, SQLITE_BUSY_TIMEOUT_MS);
+      this.db = this.engine.open(this.path, SQLITE_BUSY_TIMEOUT_MS);
       this.identity = id;
       return this.db;
     } catch (err) {
@@ -86,5 +88,6 @@ export async function open(name: string, options: OpenOptions): Promise<LookupTa
   const dbpath = config.str('dbpath', '', 1);
   const templates = await readTemplates(config, label, options);
   // Like sqlite3_open() in Postfix, a relative dbpath is relative to the working directory.
-  return new SqlTable('sqlite', name, templates, new SqliteBackend(dbpath, label, sqliteEngine()), options);
+  const engine = await sqliteEngine().catch((err: Error) => err);
+  return new SqlTable('sqlite', name, templates, new SqliteBackend(dbpath, label, engine), options);
 }
