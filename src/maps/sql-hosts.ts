@@ -36,9 +36,47 @@ export interface HostPool<R> {
   end(): Promise<void>;
 }
 
+/**
+ * A host's pool that, once retired, ends only after its running queries have settled. Ending a
+ * pool at once would strand the lookups queued inside it (pg-pool leaves them waiting for a
+ * connection until its connect timeout); left alone they fail fast on the dead server.
+ */
+class RetiringPool<R> {
+  private running = 0;
+  private retired = false;
+  private ended = false;
+
+  constructor(private readonly inner: HostPool<R>) {}
+
+  async query(sql: string): Promise<R> {
+    this.running++;
+    try {
+      return await this.inner.query(sql);
+    } finally {
+      this.running--;
+      this.endIfDone();
+    }
+  }
+
+  retire(): void {
+    this.retired = true;
+    this.endIfDone();
+  }
+
+  async endNow(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    await this.inner.end().catch(() => undefined);
+  }
+
+  private endIfDone(): void {
+    if (this.retired && this.running === 0) void this.endNow();
+  }
+}
+
 interface HostState<R> {
   spec: HostSpec;
-  pool: HostPool<R> | undefined;
+  pool: RetiringPool<R> | undefined;
   /** Last query succeeded on this host (Postfix STATACTIVE). */
   active: boolean;
   /** Skip this host until this time (ms since epoch); 0 = untried or usable. */
@@ -84,7 +122,7 @@ export class HostSet<R> {
       const host = this.pick(tried);
       if (host === undefined) break;
       tried.add(host);
-      host.pool ??= this.createPool(host.spec);
+      host.pool ??= new RetiringPool(this.createPool(host.spec));
       try {
         const result = await host.pool.query(sql(host.spec));
         host.active = true;
@@ -96,7 +134,7 @@ export class HostSet<R> {
           host.active = true;
           throw new TableError(`${this.label}: query failed: ${lastError}`, this.label);
         }
-        await this.down(host);
+        this.down(host);
       }
     }
     throw new TableError(
@@ -116,20 +154,22 @@ export class HostSet<R> {
     return candidates[Math.floor(Math.random() * candidates.length)];
   }
 
-  /** Close the failed host's connections and stay away for the retry interval. */
-  private async down(host: HostState<R>): Promise<void> {
+  /**
+   * Stay away from a failed host for the retry interval. Its pool is retired: lookups still
+   * running on it fail on their own, then it closes; the next host is tried now.
+   */
+  private down(host: HostState<R>): void {
     host.active = false;
     host.downUntil = Date.now() + this.retryIntervalMs;
-    const pool = host.pool;
+    host.pool?.retire();
     host.pool = undefined;
-    await pool?.end().catch(() => undefined);
   }
 
   async close(): Promise<void> {
     for (const host of this.states) {
       const pool = host.pool;
       host.pool = undefined;
-      await pool?.end().catch(() => undefined);
+      await pool?.endNow();
     }
   }
 }
