@@ -7,8 +7,8 @@ import { after, before, test } from 'node:test';
 import mysql from 'mysql2/promise';
 import { open } from '../../src/maps/mysql.js';
 import { mysqlQuote } from '../../src/maps/mysql.js';
-import { hasPostfix, needPeer } from '../helpers/peers.js';
-import { checkScenarios, makeWorkDir } from './sql-oracle.js';
+import { needPeer } from '../helpers/peers.js';
+import { checkScenarios, makeWorkDir, postfixHasMapType } from './sql-oracle.js';
 import { ALIAS_ROWS, DOMAIN_LIST_FILE, KEYS, scenarios } from './sql-scenarios.js';
 
 const server = { host: '127.0.0.1', port: 3306, user: 'root', password: '' };
@@ -42,7 +42,7 @@ const connection = (): string[] => ['hosts = inet:127.0.0.1:3306', 'user = root'
 
 test('mysql: same answers as postmap for every scenario and key', async (t) => {
   if (!needPeer(t, 'MariaDB on 127.0.0.1:3306', admin !== undefined)) return;
-  if (!needPeer(t, 'postfix-mysql (postmap)', hasPostfix())) return;
+  if (!needPeer(t, 'postfix-mysql (postmap)', postfixHasMapType(work!.dir, 'mysql'))) return;
   const problems = await checkScenarios(
     work!.dir,
     'mysql',
@@ -59,6 +59,7 @@ test('mysql: escaping matches mysql_real_escape_string', () => {
 
 test('mysql: UNIX socket, a stored procedure result set, and require_result_set', async (t) => {
   if (!needPeer(t, 'MariaDB on 127.0.0.1:3306', admin !== undefined)) return;
+  if (!needPeer(t, 'postfix-mysql (postmap)', postfixHasMapType(work!.dir, 'mysql'))) return;
   await admin!.query(
     `CREATE PROCEDURE ${dbname}.lookup(IN param VARCHAR(255)) READS SQL DATA
      BEGIN SELECT goto FROM ${dbname}.aliases WHERE address = param; END`,

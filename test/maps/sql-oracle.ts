@@ -1,11 +1,20 @@
 // Test helpers for the SQL table drivers: run real Postfix `postmap -q` and Outpost's driver
 // on the same configuration file and compare the outcomes (found value / not found / error).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { POSTMAP } from '../helpers/peers.js';
+import { POSTCONF, POSTMAP } from '../helpers/peers.js';
 import { TableError, type LookupTable, type OpenOptions } from '../../src/maps/types.js';
+
+/**
+ * True when Postfix's postmap can open `type:` tables (its dict plugin package is installed).
+ * `dir` holds a main.cf (makeWorkDir): postconf refuses to run without one.
+ */
+export function postfixHasMapType(dir: string, type: string): boolean {
+  const r = spawnSync(POSTCONF, ['-c', dir, '-m'], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.split('\n').includes(type);
+}
 
 export type Outcome = { found: string } | 'notfound' | 'error';
 

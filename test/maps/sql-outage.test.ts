@@ -11,8 +11,8 @@ import * as mysqlTable from '../../src/maps/mysql.js';
 import * as pgsqlTable from '../../src/maps/pgsql.js';
 import { setSqlWarningSink } from '../../src/maps/sql-warn.js';
 import { TableError } from '../../src/maps/types.js';
-import { hasPostfix, needPeer } from '../helpers/peers.js';
-import { makeWorkDir, postmapQuery, writeConfig } from './sql-oracle.js';
+import { needPeer } from '../helpers/peers.js';
+import { makeWorkDir, postfixHasMapType, postmapQuery, writeConfig } from './sql-oracle.js';
 import { closedPort, TcpRelay } from './tcp-relay.js';
 
 const dbname = `outpost_t_${randomBytes(4).toString('hex')}`;
@@ -116,7 +116,7 @@ for (const d of drivers) {
 
   test(`${d.type}: failover from a dead host to a live one, same as postmap`, async (t) => {
     if (!needPeer(t, `${d.type} server on 127.0.0.1:${d.port}`, d.present())) return;
-    if (!needPeer(t, 'postmap', hasPostfix())) return;
+    if (!needPeer(t, `postfix-${d.type} (postmap)`, postfixHasMapType(work.dir, d.type))) return;
     const dead = await closedPort();
     const cf = await writeConfig(work.dir, `${d.type}-failover.cf`, [
       `hosts = inet:127.0.0.1:${dead}, inet:127.0.0.1:${d.port}`,
@@ -160,7 +160,7 @@ for (const d of drivers) {
 for (const d of drivers) {
   test(`${d.type}: a query error for one key fails that lookup only, as postmap does per key`, async (t) => {
     if (!needPeer(t, `${d.type} server on 127.0.0.1:${d.port}`, d.present())) return;
-    if (!needPeer(t, 'postmap', hasPostfix())) return;
+    if (!needPeer(t, `postfix-${d.type} (postmap)`, postfixHasMapType(work.dir, d.type))) return;
     // The scalar subquery returns two rows (an SQL error) only for the key "bad".
     const cf = await writeConfig(work.dir, `${d.type}-keyerror.cf`, [
       `hosts = inet:127.0.0.1:${d.port}`,

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { open, parsePgsqlHost, pgsqlQuote } from '../../src/maps/pgsql.js';
-import { hasPostfix, needPeer } from '../helpers/peers.js';
-import { checkScenarios, makeWorkDir } from './sql-oracle.js';
+import { needPeer } from '../helpers/peers.js';
+import { checkScenarios, makeWorkDir, postfixHasMapType } from './sql-oracle.js';
 import { ALIAS_ROWS, DOMAIN_LIST_FILE, KEYS, scenarios } from './sql-scenarios.js';
 
 const server = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' };
@@ -49,7 +49,7 @@ const latin1Client = (_scenario: string, key: string): boolean => /[^\x00-\x7f]/
 
 test('pgsql: same answers as postmap for every scenario and key', async (t) => {
   if (!needPeer(t, 'PostgreSQL on 127.0.0.1:5432', admin !== undefined)) return;
-  if (!needPeer(t, 'postfix-pgsql (postmap)', hasPostfix())) return;
+  if (!needPeer(t, 'postfix-pgsql (postmap)', postfixHasMapType(work!.dir, 'pgsql'))) return;
   const list = scenarios(connection(), work!.dir, 'all');
   const problems = await checkScenarios(work!.dir, 'pgsql', open, list, KEYS, latin1Client);
   assert.deepEqual(problems, []);
@@ -86,6 +86,7 @@ test('pgsql: escaping and hosts syntax', () => {
 
 test('pgsql: UNIX socket host and legacy select_function', async (t) => {
   if (!needPeer(t, 'PostgreSQL on 127.0.0.1:5432', admin !== undefined)) return;
+  if (!needPeer(t, 'postfix-pgsql (postmap)', postfixHasMapType(work!.dir, 'pgsql'))) return;
   const db = new pg.Client({ ...server, database: dbname });
   await db.connect();
   await db.query(

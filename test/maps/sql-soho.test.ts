@@ -12,8 +12,8 @@ import { gunzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 import mysql from 'mysql2/promise';
 import { open } from '../../src/maps/mysql.js';
-import { hasPostfix, needPeer, POSTMAP } from '../helpers/peers.js';
-import { makeWorkDir, outpostQuery, postmapQuery, writeConfig } from './sql-oracle.js';
+import { needPeer, POSTMAP } from '../helpers/peers.js';
+import { makeWorkDir, outpostQuery, postfixHasMapType, postmapQuery, writeConfig } from './sql-oracle.js';
 
 /** The two example files, as SOHO_README shows them (checked against the installed copy). */
 const SASL_PASSWD = [
@@ -93,7 +93,7 @@ test('SOHO_README example data is what this test uses', (t) => {
 
 test('SOHO sasl_passwd + sender_relay in one MySQL database: same answers as the hash: files', async (t) => {
   if (!needPeer(t, 'MariaDB on 127.0.0.1:3306', admin !== undefined)) return;
-  if (!needPeer(t, 'postfix (postmap)', hasPostfix())) return;
+  if (!needPeer(t, 'postfix-mysql (postmap)', postfixHasMapType(work.dir, 'mysql'))) return;
   const connection = ['hosts = inet:127.0.0.1:3306', 'user = root', 'password =', `dbname = ${dbname}`];
   const tables = [
     {

@@ -6,8 +6,8 @@ import { after, before, test } from 'node:test';
 import { open, sqliteQuote } from '../../src/maps/sqlite.js';
 import { realText, sqliteEngine } from '../../src/maps/sqlite-engine.js';
 import { TableError } from '../../src/maps/types.js';
-import { hasPostfix, needPeer } from '../helpers/peers.js';
-import { checkScenarios, makeWorkDir, writeConfig } from './sql-oracle.js';
+import { needPeer } from '../helpers/peers.js';
+import { checkScenarios, makeWorkDir, postfixHasMapType, writeConfig } from './sql-oracle.js';
 import { ALIAS_ROWS, DOMAIN_LIST_FILE, KEYS, scenarios } from './sql-scenarios.js';
 import { openWritable } from './sqlite-writer.js';
 
@@ -46,7 +46,7 @@ after(async () => {
 });
 
 test('sqlite: same answers as postmap for every scenario and key', async (t) => {
-  if (!needPeer(t, 'postfix-sqlite (postmap)', hasPostfix())) return;
+  if (!needPeer(t, 'postfix-sqlite (postmap)', postfixHasMapType(work.dir, 'sqlite'))) return;
   const list = scenarios([`dbpath = ${dbpath}`], work.dir, 'first');
   const domainTable = await writeConfig(work.dir, 'domains.cf', [
     `dbpath = ${dbpath}`,
