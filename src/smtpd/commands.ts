@@ -18,7 +18,7 @@ export interface CommandSpec {
   last: boolean;
   junkLimited: boolean;
   /** 'pending': the outcome is reported later (AUTH challenges). */
-  run(s: SmtpSession, args: string): boolean | Promise<boolean> | 'pending';
+  run(s: SmtpSession, args: string): boolean | 'pending' | Promise<boolean | 'pending'>;
 }
 
 /** Order of the per-command counts in the "disconnect from" line (Postfix's table order). */
@@ -261,7 +261,7 @@ function rcpt(s: SmtpSession, args: string): boolean {
   return true;
 }
 
-async function data(s: SmtpSession, args: string): Promise<boolean> {
+async function data(s: SmtpSession, args: string): Promise<boolean | 'pending'> {
   const tx = s.transaction;
   if (!tx || tx.recipients.length === 0) {
     s.reply(
@@ -329,8 +329,8 @@ async function data(s: SmtpSession, args: string): Promise<boolean> {
   if (r instanceof Promise) await r;
   s.reply('354 End data with <CR><LF>.<CR><LF>');
   s.beginData(writer);
-  // Success or failure is counted when the message ends (session.finishData).
-  return true;
+  // Success or failure is known when the message ends (session.finishData).
+  return 'pending';
 }
 
 function rset(s: SmtpSession, args: string): boolean {
@@ -369,7 +369,7 @@ function vrfy(s: SmtpSession, args: string): boolean {
 
 function quit(s: SmtpSession): boolean {
   s.reply('221 2.0.0 Bye');
-  s.close();
+  // The session closes after counting this command (see session.finishCommand).
   return true;
 }
 

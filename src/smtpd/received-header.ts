@@ -9,6 +9,16 @@ import { quoteLocalPart } from './address.js';
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const ZONE_FORMAT = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' });
+let zoneCache = { offset: NaN, name: '' };
+
+/** The zone abbreviation ("UTC", "CET"); Intl is slow, so it is recomputed only when the offset changes. */
+function zoneName(d: Date, offset: number): string {
+  if (zoneCache.offset !== offset) {
+    const name = ZONE_FORMAT.formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? '';
+    zoneCache = { offset, name };
+  }
+  return zoneCache.name;
+}
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 
 /** RFC 5322 date as Postfix's mail_date(): "Fri, 27 Nov 2026 11:33:09 +0000 (UTC)". */
@@ -16,7 +26,7 @@ export function mailDate(d: Date): string {
   const off = -d.getTimezoneOffset();
   const sign = off < 0 ? '-' : '+';
   const abs = Math.abs(off);
-  const zone = ZONE_FORMAT.formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? '';
+  const zone = zoneName(d, off);
   const day = String(d.getDate()).padStart(2, ' ');
   return (
     `${DAYS[d.getDay()]}, ${day} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ` +

@@ -108,6 +108,10 @@ export function createSmtpServer(
       const closed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
       if (!graceful) {
         for (const s of sessions) s.abort(`421 4.3.2 ${s.settings.myhostname} Service shutting down`);
+        // Clients that do not hang up after the 421 are cut off.
+        setTimeout(() => {
+          for (const s of sessions) s.socket.destroy();
+        }, 500).unref();
       }
       await Promise.all(closed);
     },

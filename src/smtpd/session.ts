@@ -353,7 +353,10 @@ export class SmtpSession {
       return;
     }
     if (result instanceof Promise) {
-      return result.then((ok) => this.finishCommand(spec, ok));
+      return result.then((ok) => {
+        if (ok === 'pending') this.pendingCommand = spec;
+        else this.finishCommand(spec, ok);
+      });
     }
     return this.finishCommand(spec, result);
   }
@@ -363,6 +366,7 @@ export class SmtpSession {
     if (ok) c.success++;
     else this.errorCount++;
     if (spec.junkLimited && this.junkCommands++ > this.settings.smtpdJunkCommandLimit) this.errorCount++;
+    if (spec.name === 'quit') this.close();
     this.afterCommand();
   }
 
@@ -439,7 +443,6 @@ export class SmtpSession {
     const writer = this.writer!;
     this.dataReader = undefined;
     this.writer = undefined;
-    const dataCount = this.count('data');
     let ok = false;
     if (reader.bareLfSeen) {
       await writer.abort().catch(() => undefined);
@@ -465,16 +468,13 @@ export class SmtpSession {
         this.reply('451 4.3.0 Error: queue file write error');
       }
     }
+    this.resetTransaction();
     if (ok) {
-      dataCount.success++;
       // Postfix forgives earlier client errors once a message was received.
       this.errorCount = 0;
       this.junkCommands = 0;
-    } else {
-      this.errorCount++;
     }
-    this.resetTransaction();
-    this.afterCommand();
+    this.completePendingCommand(ok);
   }
 
   /** "using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)" for Received:. */
