@@ -24,7 +24,11 @@ export async function startOutpost(
   options: RuntimeOptions = {},
 ): Promise<OutpostUnderTest> {
   const dir = await mkdtemp(join(tmpdir(), 'outpost-smtpd-'));
-  const all: Record<string, string> = { smtpd_peername_lookup: 'no', inet_interfaces: 'loopback-only', ...params };
+  const all: Record<string, string> = {
+    smtpd_peername_lookup: 'no',
+    inet_interfaces: 'loopback-only',
+    ...params,
+  };
   const settings = settingsFromParams((name) => all[name]);
   const sink = new FileSink(dir);
   const logFile = join(dir, 'maillog');

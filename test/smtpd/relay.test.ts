@@ -20,7 +20,11 @@ const MAIN_CF = {
 // mynetworks per service: 127.0.0.1 is outside in "outside", inside in "lan".
 const OUTSIDE = { mynetworks: '127.0.0.2/32' };
 const LAN = { mynetworks: '127.0.0.0/8, [::1]/128' };
-const SASL_ONLY = { mynetworks: '127.0.0.0/8', smtpd_relay_restrictions: '', smtpd_recipient_restrictions: 'permit_sasl_authenticated, reject' };
+const SASL_ONLY = {
+  mynetworks: '127.0.0.0/8',
+  smtpd_relay_restrictions: '',
+  smtpd_recipient_restrictions: 'permit_sasl_authenticated, reject',
+};
 
 let postfix: PostfixOracle | undefined;
 const outpost: Record<string, OutpostUnderTest> = {};
@@ -31,7 +35,10 @@ before(async () => {
     { name: 'outside', overrides: OUTSIDE },
     { name: 'lan', overrides: LAN },
     { name: 'saslonly', overrides: SASL_ONLY },
-    { name: 'reject', overrides: { ...OUTSIDE, smtpd_relay_restrictions: 'permit_mynetworks, reject_unauth_destination' } },
+    {
+      name: 'reject',
+      overrides: { ...OUTSIDE, smtpd_relay_restrictions: 'permit_mynetworks, reject_unauth_destination' },
+    },
   ]);
   const expand = (p: Record<string, string>): Record<string, string> => ({
     ...MAIN_CF,
@@ -112,8 +119,14 @@ test('client outside mynetworks: relay probes get the same replies as Postfix', 
     log
       .split('\n')
       .filter((l) => / postfix\/smtpd\[/.test(l))
-      .map((l) => l.replace(/^.* postfix\/smtpd\[\d+\]: /, '').replace(/^[0-9A-F]{8,}: reject:/, 'NOQUEUE: reject:'))
-      .filter((l) => !/^(connect from|lost connection after CONNECT|[0-9A-F]+: client=)/.test(l) && !/commands=0\/0$/.test(l));
+      .map((l) =>
+        l.replace(/^.* postfix\/smtpd\[\d+\]: /, '').replace(/^[0-9A-F]{8,}: reject:/, 'NOQUEUE: reject:'),
+      )
+      .filter(
+        (l) =>
+          !/^(connect from|lost connection after CONNECT|[0-9A-F]+: client=)/.test(l) &&
+          !/commands=0\/0$/.test(l),
+      );
   let theirs: string[] = [];
   for (let i = 0; i < 50 && !theirs.some((l) => l.startsWith('disconnect')); i++) {
     await new Promise((r) => setTimeout(r, 100));

@@ -53,7 +53,8 @@ export class RawClient {
       }
       if (this.closed) return '';
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no complete reply within ${timeoutMs} ms; have ${JSON.stringify(this.data)}`);
+      if (left <= 0)
+        throw new Error(`no complete reply within ${timeoutMs} ms; have ${JSON.stringify(this.data)}`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.waiters.push(() => {
@@ -111,4 +112,31 @@ export async function dialogue(ep: Endpoint, steps: string[], localAddress = '12
 /** Postfix and Outpost greet with their own host names; compare replies without them. */
 export function withoutHostname(replies: string[], hostname: string): string[] {
   return replies.map((r) => r.split(hostname).join('HOST'));
+}
+
+/** One step of a raw exchange: bytes to send, then how many replies to read. */
+export type RawStep = [send: string, replies: number];
+
+/**
+ * Send raw chunks and read the stated number of replies after each; returns all replies and,
+ * when the last step expects the server to hang up, "<closed>" once it has.
+ */
+export async function exchange(
+  ep: Endpoint,
+  steps: RawStep[],
+  localAddress = '127.0.0.1',
+): Promise<string[]> {
+  const c = await RawClient.open(ep, localAddress);
+  try {
+    const out = [await c.reply()];
+    for (const [send, n] of steps) {
+      if (send !== '') c.send(send);
+      for (let i = 0; i < n; i++) out.push(await c.reply(15_000));
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    if (c.closed) out.push('<closed>');
+    return out;
+  } finally {
+    c.close();
+  }
 }
