@@ -212,7 +212,7 @@ export function settingsFromParams(get: (name: string) => string | undefined): S
 
   const myhostname = str('myhostname', d.myhostname);
   const mailName = str('mail_name', d.mailName);
-  const mynetworks = list('mynetworks', d.mynetworks);
+  const mynetworks = list('mynetworks', mynetworksFromStyle(get('mynetworks_style') ?? 'host'));
   const level = parseTlsLevel(get);
   const saslOptions = list('smtpd_sasl_security_options', d.saslSecurityOptions);
   const bare = str('smtpd_forbid_bare_newline', 'no').trim().toLowerCase();
@@ -288,6 +288,67 @@ function parseTlsLevel(get: (name: string) => string | undefined): TlsSecurityLe
   if (parseBool('smtpd_enforce_tls', get('smtpd_enforce_tls') ?? 'no')) return 'encrypt';
   if (parseBool('smtpd_use_tls', get('smtpd_use_tls') ?? 'no')) return 'may';
   return 'none';
+}
+
+/**
+ * The mynetworks default when the parameter is unset (Postfix mynetworks_style): "host" = each
+ * interface address (/32, /128), "subnet" = each interface's network, "class" = the class A/B/C
+ * network of each IPv4 address (IPv6 as subnet).
+ */
+export function mynetworksFromStyle(style: string): string[] {
+  const out = new Set<string>();
+  const s = style.trim().toLowerCase();
+  if (s !== 'host' && s !== 'subnet' && s !== 'class') {
+    throw new SmtpdConfigError(`unrecognized mynetworks_style value: ${style}`);
+  }
+  for (const list of Object.values(networkInterfaces())) {
+    for (const i of list ?? []) {
+      const v6 = i.family === 'IPv6';
+      let prefix = v6 ? 128 : 32;
+      if (s === 'subnet' || (s === 'class' && v6)) prefix = Number(i.cidr?.split('/')[1] ?? prefix);
+      if (s === 'class' && !v6) {
+        const first = Number(i.address.split('.')[0]);
+        prefix = first < 128 ? 8 : first < 192 ? 16 : 24;
+      }
+      const net = networkAddress(i.address, prefix, v6);
+      out.add(v6 ? `[${net}]/${prefix}` : `${net}/${prefix}`);
+    }
+  }
+  const all = [...out];
+  return [...all.filter((a) => !a.startsWith('[')), ...all.filter((a) => a.startsWith('['))];
+}
+
+function networkAddress(address: string, prefix: number, v6: boolean): string {
+  if (!v6) {
+    const n = address.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+    const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+    const net = (n & mask) >>> 0;
+    return [24, 16, 8, 0].map((sh) => (net >>> sh) & 255).join('.');
+  }
+  // Expand, mask, and print without compression (valid inside [] for mynetworks).
+  const [l, r] = address.split('::') as [string, string | undefined];
+  const left = l ? l.split(':') : [];
+  const right = r ? r.split(':') : [];
+  const groups = r === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+  const masked = groups.map((g, i) => {
+    const bits = Math.max(0, Math.min(16, prefix - i * 16));
+    const mask = bits === 0 ? 0 : (0xffff << (16 - bits)) & 0xffff;
+    return (parseInt(g, 16) & mask).toString(16);
+  });
+  // RFC 5952 form: the longest run (2+) of zero groups becomes "::".
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && masked[j] === '0') j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j === i ? i + 1 : j;
+  }
+  if (best < 0) return masked.join(':');
+  return `${masked.slice(0, best).join(':')}::${masked.slice(best + bestLen).join(':')}`;
 }
 
 /** Domain names compare case-insensitively and without a trailing dot. */

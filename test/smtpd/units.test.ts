@@ -11,6 +11,10 @@ import { NetworkList } from '../../src/smtpd/network-list.js';
 import { settingsFromParams } from '../../src/smtpd/index.js';
 import { DestinationResolver } from '../../src/smtpd/destination.js';
 import { parsePathArgument } from '../../src/smtpd/address.js';
+import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hasPostfix, needPeer, POSTCONF } from '../helpers/peers.js';
 
 const run = promisify(execFile);
 
@@ -122,4 +126,23 @@ test('destination resolution: routing operators and local literals', () => {
   assert.deepEqual(parsePathArgument('TO:<@a,@b:u@mx.example> NOTIFY=NEVER', 'TO:'), { address: 'u@mx.example', params: ['NOTIFY=NEVER'] });
   assert.deepEqual(parsePathArgument('FROM:<"a b"@x>', 'FROM:'), { address: 'a b@x', params: [] });
   assert.equal(parsePathArgument('FROM:<a@b', 'FROM:'), 'bad');
+});
+
+test('mynetworks_style host/subnet/class: same list as real postconf on this machine', async (t) => {
+  if (!needPeer(t, 'postfix', hasPostfix())) return;
+  const dir = await mkdtemp(join(tmpdir(), 'outpost-smtpd-style-'));
+  try {
+    for (const style of ['host', 'subnet', 'class']) {
+      await writeFile(join(dir, 'main.cf'), `compatibility_level = 3.7\nmynetworks_style = ${style}\n`);
+      await writeFile(join(dir, 'master.cf'), '');
+      const old = new Date('2020-01-01T00:00:00Z');
+      await utimes(join(dir, 'main.cf'), old, old);
+      const { stdout } = await run(POSTCONF, ['-c', dir, '-h', 'mynetworks']);
+      const expected = stdout.trim().split(/\s+/).sort();
+      const ours = settingsFromParams((n) => (n === 'mynetworks_style' ? style : undefined)).mynetworks.sort();
+      assert.deepEqual(ours, expected, style);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
