@@ -329,7 +329,8 @@ function networkAddress(address: string, prefix: number, v6: boolean): string {
   const [l, r] = address.split('::') as [string, string | undefined];
   const left = l ? l.split(':') : [];
   const right = r ? r.split(':') : [];
-  const groups = r === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+  const groups =
+    r === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
   const masked = groups.map((g, i) => {
     const bits = Math.max(0, Math.min(16, prefix - i * 16));
     const mask = bits === 0 ? 0 : (0xffff << (16 - bits)) & 0xffff;

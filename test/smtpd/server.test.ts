@@ -19,15 +19,34 @@ test('smtp-source: 20 concurrent sessions, 300 messages, each stored once and lo
   const o = await startOutpost({ myhostname: 'mx.outpost.test', mynetworks: '127.0.0.0/8' });
   try {
     const ep = `${o.endpoint.host}:${o.endpoint.port}`;
-    await run(SMTP_SOURCE, ['-s', '20', '-m', '300', '-l', '4096', '-f', 'bench@client.example', '-t', 'sink@remote.example', ep]);
+    await run(SMTP_SOURCE, [
+      '-s',
+      '20',
+      '-m',
+      '300',
+      '-l',
+      '4096',
+      '-f',
+      'bench@client.example',
+      '-t',
+      'sink@remote.example',
+      ep,
+    ]);
     assert.equal(o.sink.messages.length, 300);
     const first = await readFile(o.sink.messages[0]!.path, 'utf8');
     // smtp-source says HELO, so the protocol is SMTP; the test sink has no early queue ID.
-    assert.match(first, /^Received: from \S+ \(unknown \[127\.0\.0\.1\]\)\n\tby mx\.outpost\.test \(Postfix\) with SMTP\n\tfor <sink@remote\.example>; \w{3}, [ \d]\d \w{3} \d{4} \d\d:\d\d:\d\d [+-]\d{4} \(\w+\)\n/);
+    assert.match(
+      first,
+      /^Received: from \S+ \(unknown \[127\.0\.0\.1\]\)\n\tby mx\.outpost\.test \(Postfix\) with SMTP\n\tfor <sink@remote\.example>; \w{3}, [ \d]\d \w{3} \d{4} \d\d:\d\d:\d\d [+-]\d{4} \(\w+\)\n/,
+    );
     assert.ok(first.length > 4096);
     const log = await o.maillog();
     assert.equal(log.match(/: client=unknown\[127\.0\.0\.1\]\n/g)?.length, 300);
-    assert.equal(log.match(/disconnect from unknown\[127\.0\.0\.1\] helo=1 mail=1 rcpt=1 data=1 quit=1 commands=5\n/g)?.length, 300);
+    assert.equal(
+      log.match(/disconnect from unknown\[127\.0\.0\.1\] helo=1 mail=1 rcpt=1 data=1 quit=1 commands=5\n/g)
+        ?.length,
+      300,
+    );
   } finally {
     await o.stop();
   }
@@ -39,7 +58,20 @@ test('smtp-source -d: many messages per session, three recipients each', async (
   try {
     const ep = `${o.endpoint.host}:${o.endpoint.port}`;
     // -d: no QUIT/disconnect between messages; -r 3 recipients; -m 50 messages over 2 sessions.
-    await run(SMTP_SOURCE, ['-d', '-s', '2', '-m', '50', '-r', '3', '-f', 'a@client.example', '-t', 'rcpt@remote.example', ep]);
+    await run(SMTP_SOURCE, [
+      '-d',
+      '-s',
+      '2',
+      '-m',
+      '50',
+      '-r',
+      '3',
+      '-f',
+      'a@client.example',
+      '-t',
+      'rcpt@remote.example',
+      ep,
+    ]);
     assert.equal(o.sink.messages.length, 50);
     assert.equal(o.sink.messages[0]!.envelope.recipients.length, 3);
   } finally {
@@ -63,7 +95,10 @@ test('smtpd_client_connection_count_limit: the extra connection gets 421 4.7.0',
     const third = await RawClient.open(o.endpoint);
     clients.push(third);
     assert.equal(await third.reply(), '421 4.7.0 mx.outpost.test Error: too many connections from 127.0.0.1');
-    assert.match(await o.maillog(), /warning: Connection concurrency limit exceeded: 3 from unknown\[127\.0\.0\.1\] for service smtpd/);
+    assert.match(
+      await o.maillog(),
+      /warning: Connection concurrency limit exceeded: 3 from unknown\[127\.0\.0\.1\] for service smtpd/,
+    );
     // Once one leaves, a new connection is served again.
     clients[0]!.close();
     await new Promise((r) => setTimeout(r, 200));
@@ -77,7 +112,11 @@ test('smtpd_client_connection_count_limit: the extra connection gets 421 4.7.0',
 });
 
 test('reload: new settings for new sessions, open sessions keep going', async () => {
-  const o = await startOutpost({ myhostname: 'mx.outpost.test', mynetworks: '127.0.0.2/32', smtpd_banner: 'old banner' });
+  const o = await startOutpost({
+    myhostname: 'mx.outpost.test',
+    mynetworks: '127.0.0.2/32',
+    smtpd_banner: 'old banner',
+  });
   try {
     const c = await RawClient.open(o.endpoint);
     assert.equal(await c.reply(), '220 old banner');
@@ -91,7 +130,10 @@ test('reload: new settings for new sessions, open sessions keep going', async ()
     await o.server.reload(settingsFromParams((n) => params[n]));
     // The open session still uses its old mynetworks: relaying stays denied.
     assert.equal(await c.command('MAIL FROM:<a@client.example>'), '250 2.1.0 Ok');
-    assert.equal(await c.command('RCPT TO:<x@remote.example>'), '454 4.7.1 <x@remote.example>: Relay access denied');
+    assert.equal(
+      await c.command('RCPT TO:<x@remote.example>'),
+      '454 4.7.1 <x@remote.example>: Relay access denied',
+    );
     const d = await RawClient.open(o.endpoint);
     assert.equal(await d.reply(), '220 new banner');
     await d.command('EHLO pc');
@@ -101,7 +143,10 @@ test('reload: new settings for new sessions, open sessions keep going', async ()
     assert.equal(await c.command('QUIT'), '221 2.0.0 Bye');
     // A broken reload is refused and the running configuration stays.
     const bad = { ...params, smtpd_relay_restrictions: 'permit_mynetworks' };
-    await assert.rejects(o.server.reload(settingsFromParams((n) => bad[n as keyof typeof bad])), /specify at least one working instance/);
+    await assert.rejects(
+      o.server.reload(settingsFromParams((n) => bad[n as keyof typeof bad])),
+      /specify at least one working instance/,
+    );
     const e = await RawClient.open(o.endpoint);
     assert.equal(await e.reply(), '220 new banner');
     e.close();
@@ -112,12 +157,18 @@ test('reload: new settings for new sessions, open sessions keep going', async ()
 
 test('relay restrictions without a rejecting restriction are a fatal configuration error (Postfix wording)', async () => {
   await assert.rejects(
-    startOutpost({ smtpd_relay_restrictions: 'permit_mynetworks, permit_sasl_authenticated', smtpd_recipient_restrictions: '' }),
+    startOutpost({
+      smtpd_relay_restrictions: 'permit_mynetworks, permit_sasl_authenticated',
+      smtpd_recipient_restrictions: '',
+    }),
     {
       message:
         'in parameter smtpd_relay_restrictions or smtpd_recipient_restrictions, specify at least one working instance of: ' +
         'reject_unauth_destination, defer_unauth_destination, reject, defer, defer_if_permit or check_relay_domains',
     },
   );
-  await assert.rejects(startOutpost({ mynetworks: '10.1.2.3/8' }), /mynetworks: non-null host address bits in "10\.1\.2\.3\/8", perhaps you should use "10\.0\.0\.0\/8" instead/);
+  await assert.rejects(
+    startOutpost({ mynetworks: '10.1.2.3/8' }),
+    /mynetworks: non-null host address bits in "10\.1\.2\.3\/8", perhaps you should use "10\.0\.0\.0\/8" instead/,
+  );
 });

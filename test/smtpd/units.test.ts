@@ -33,12 +33,23 @@ test('SHA512-CRYPT matches openssl passwd -6 (default and explicit rounds, UTF-8
     assert.notEqual(sha512Crypt(password + 'x', params), stored);
   }
   // Published test vector (Drepper, SHA-crypt.txt): rounds=10000.
-  const v = '$6$rounds=10000$saltstringsaltst$OW1/O6BYHV6BcXZu8QVeXbDWra3Oeqh0sbHbbMCVNSnCM/UrjmM0Dp8vOuZeHBy/YTBmSK6H9qs/y3RnOaw5v.';
+  const v =
+    '$6$rounds=10000$saltstringsaltst$OW1/O6BYHV6BcXZu8QVeXbDWra3Oeqh0sbHbbMCVNSnCM/UrjmM0Dp8vOuZeHBy/YTBmSK6H9qs/y3RnOaw5v.';
   assert.equal(sha512Crypt('Hello world!', parseSha512Crypt(v)!), v);
 });
 
-function readAll(input: Buffer, splits: number[], detect: boolean, limit = 2048): { out: string; rest: string; bare: boolean } {
-  const r = new DataReader({ lineLengthLimit: limit, detectBareLf: detect, rejectBareLf: detect, messageSizeLimit: 0 });
+function readAll(
+  input: Buffer,
+  splits: number[],
+  detect: boolean,
+  limit = 2048,
+): { out: string; rest: string; bare: boolean } {
+  const r = new DataReader({
+    lineLengthLimit: limit,
+    detectBareLf: detect,
+    rejectBareLf: detect,
+    messageSizeLimit: 0,
+  });
   let buf = Buffer.alloc(0);
   let out = '';
   let start = 0;
@@ -48,7 +59,12 @@ function readAll(input: Buffer, splits: number[], detect: boolean, limit = 2048)
     const c = r.consume(buf, 0);
     out += c.content.toString('latin1');
     buf = buf.subarray(c.next);
-    if (c.done) return { out, rest: Buffer.concat([buf, input.subarray(start)]).toString('latin1'), bare: r.bareLfSeen };
+    if (c.done)
+      return {
+        out,
+        rest: Buffer.concat([buf, input.subarray(start)]).toString('latin1'),
+        bare: r.bareLfSeen,
+      };
   }
   return { out, rest: '<not done>', bare: r.bareLfSeen };
 }
@@ -61,11 +77,20 @@ test('DATA reader: same result however the input is split into chunks', () => {
   for (const detect of [false, true]) {
     const whole = readAll(input, [], detect);
     for (let trial = 0; trial < 200; trial++) {
-      const splits = Array.from({ length: 1 + (trial % 7) }, () => Math.floor(Math.random() * input.length)).sort((a, b) => a - b);
+      const splits = Array.from({ length: 1 + (trial % 7) }, () =>
+        Math.floor(Math.random() * input.length),
+      ).sort((a, b) => a - b);
       assert.deepEqual(readAll(input, splits, detect), whole, `splits ${splits.join(',')}`);
     }
     // Byte by byte.
-    assert.deepEqual(readAll(input, Array.from({ length: input.length }, (_, i) => i), detect), whole);
+    assert.deepEqual(
+      readAll(
+        input,
+        Array.from({ length: input.length }, (_, i) => i),
+        detect,
+      ),
+      whole,
+    );
   }
   // forbid_bare_newline = no: ".<LF>" ends the message (what smuggling exploits).
   const lax = readAll(input, [], false);
@@ -108,13 +133,24 @@ test('settingsFromParams: Postfix value syntax and errors naming the parameter',
   assert.deepEqual(s.relayRestrictions, ['permit_mynetworks', 'reject_unauth_destination']);
   assert.deepEqual(s.relayDomains, ['example.com', 'other.example']);
   assert.deepEqual(s.mydestination, ['pc.example', 'localhost']);
-  assert.throws(() => settingsFromParams((n) => ({ smtpd_timeout: 'soon' })[n]), /bad time configuration: smtpd_timeout = soon/);
-  assert.throws(() => settingsFromParams((n) => ({ smtpd_tls_auth_only: 'maybe' })[n]), /bad boolean configuration: smtpd_tls_auth_only = maybe/);
-  assert.throws(() => settingsFromParams((n) => ({ smtpd_recipient_limit: '1k' })[n]), /bad numerical configuration: smtpd_recipient_limit = 1k/);
+  assert.throws(
+    () => settingsFromParams((n) => ({ smtpd_timeout: 'soon' })[n]),
+    /bad time configuration: smtpd_timeout = soon/,
+  );
+  assert.throws(
+    () => settingsFromParams((n) => ({ smtpd_tls_auth_only: 'maybe' })[n]),
+    /bad boolean configuration: smtpd_tls_auth_only = maybe/,
+  );
+  assert.throws(
+    () => settingsFromParams((n) => ({ smtpd_recipient_limit: '1k' })[n]),
+    /bad numerical configuration: smtpd_recipient_limit = 1k/,
+  );
 });
 
 test('destination resolution: routing operators and local literals', () => {
-  const s = settingsFromParams((n) => ({ myhostname: 'mx.example', relay_domains: 'relay.example', inet_interfaces: '192.0.2.1' })[n]);
+  const s = settingsFromParams(
+    (n) => ({ myhostname: 'mx.example', relay_domains: 'relay.example', inet_interfaces: '192.0.2.1' })[n],
+  );
   const r = new DestinationResolver(s);
   assert.equal(r.isAuthorizedDestination('u@mx.example'), true);
   assert.equal(r.isAuthorizedDestination('u@[192.0.2.1]'), true);
@@ -123,7 +159,10 @@ test('destination resolution: routing operators and local literals', () => {
   assert.equal(r.isAuthorizedDestination('other.example!u@mx.example'), false);
   assert.equal(r.isAuthorizedDestination('u@a.relay.example'), true);
   assert.equal(r.isAuthorizedDestination('u!v@relay.example'), false);
-  assert.deepEqual(parsePathArgument('TO:<@a,@b:u@mx.example> NOTIFY=NEVER', 'TO:'), { address: 'u@mx.example', params: ['NOTIFY=NEVER'] });
+  assert.deepEqual(parsePathArgument('TO:<@a,@b:u@mx.example> NOTIFY=NEVER', 'TO:'), {
+    address: 'u@mx.example',
+    params: ['NOTIFY=NEVER'],
+  });
   assert.deepEqual(parsePathArgument('FROM:<"a b"@x>', 'FROM:'), { address: 'a b@x', params: [] });
   assert.equal(parsePathArgument('FROM:<a@b', 'FROM:'), 'bad');
 });
@@ -139,7 +178,9 @@ test('mynetworks_style host/subnet/class: same list as real postconf on this mac
       await utimes(join(dir, 'main.cf'), old, old);
       const { stdout } = await run(POSTCONF, ['-c', dir, '-h', 'mynetworks']);
       const expected = stdout.trim().split(/\s+/).sort();
-      const ours = settingsFromParams((n) => (n === 'mynetworks_style' ? style : undefined)).mynetworks.sort();
+      const ours = settingsFromParams((n) =>
+        n === 'mynetworks_style' ? style : undefined,
+      ).mynetworks.sort();
       assert.deepEqual(ours, expected, style);
     }
   } finally {
