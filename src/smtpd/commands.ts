@@ -117,7 +117,7 @@ function ehlo(s: SmtpSession, args: string): boolean {
 /** Mechanisms to offer now: AUTH needs smtpd_sasl_auth_enable, and TLS when auth_only/encrypt. */
 function authMechanisms(s: SmtpSession): string[] {
   const set = s.settings;
-  if (!set.saslAuthEnable) return [];
+  if (!set.saslAuthEnable || !s.runtime.passwords) return [];
   if (!s.tlsActive && (set.tlsAuthOnly || set.tlsSecurityLevel === 'encrypt')) return [];
   return s.tlsActive ? s.runtime.tlsMechanisms : s.runtime.mechanisms;
 }
@@ -399,22 +399,15 @@ function auth(s: SmtpSession, args: string): boolean | Promise<boolean> | 'pendi
     s.reply('503 5.5.1 Error: send HELO/EHLO first');
     return false;
   }
-  const mechanisms =
-    set.saslAuthEnable && s.runtime.passwords
-      ? s.tlsActive
-        ? s.runtime.tlsMechanisms
-        : s.runtime.mechanisms
-      : [];
+  // Postfix activates SASL before TLS only without smtpd_tls_auth_only (which encrypt implies);
+  // until then AUTH is simply "not enabled".
+  const mechanisms = authMechanisms(s);
   if (mechanisms.length === 0) {
     s.reply('503 5.5.1 Error: authentication not enabled');
     return false;
   }
   if (s.transaction) {
     s.reply('503 5.5.1 Error: MAIL transaction in progress');
-    return false;
-  }
-  if (set.tlsAuthOnly && !s.tlsActive) {
-    s.reply('504 5.5.4 Encryption required for requested authentication mechanism');
     return false;
   }
   if (s.saslUsername !== undefined) {
@@ -428,8 +421,11 @@ function auth(s: SmtpSession, args: string): boolean | Promise<boolean> | 'pendi
   }
   const mechanism = words[0]!.toUpperCase();
   if (!mechanisms.includes(mechanism)) {
-    s.warn(`${s.namaddr}: SASL ${mechanism} authentication failed: Invalid authentication mechanism`);
-    s.reply('535 5.7.8 Error: authentication failed: Invalid authentication mechanism');
+    // Cyrus SASL's text for SASL_NOMECH, which Postfix passes on.
+    s.warn(
+      `${s.namaddr}: SASL ${mechanism} authentication failed: no mechanism available, sasl_username=(unavailable)`,
+    );
+    s.reply('535 5.7.8 Error: authentication failed: no mechanism available');
     return false;
   }
   const exchange = new SaslExchange(mechanism as 'PLAIN' | 'LOGIN');

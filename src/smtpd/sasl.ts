@@ -15,6 +15,9 @@ export function allowedMechanisms(securityOptions: string[]): string[] {
   return ['PLAIN', 'LOGIN'];
 }
 
+/** Cyrus SASL's text for malformed client data (SASL_BADPROT), as Postfix shows it. */
+const BAD_PROTOCOL = 'bad protocol / cancel';
+
 function decodeBase64(text: string): Buffer | undefined {
   if (text === '=') return Buffer.alloc(0);
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) return undefined;
@@ -31,18 +34,18 @@ export class SaslExchange {
   start(initial: string | undefined): SaslStep {
     if (this.mechanism === 'PLAIN') {
       if (initial === undefined) return { kind: 'challenge', challenge: '' };
-      return this.plain(initial, 'initial');
+      return this.plain(initial);
     }
-    if (initial !== undefined) return this.step(initial, 'initial');
+    if (initial !== undefined) return this.step(initial);
     this.stage = 1;
     return { kind: 'challenge', challenge: Buffer.from('Username:').toString('base64') };
   }
 
   /** A client response line (already checked for "*"). */
-  step(response: string, which: 'initial' | 'continued' = 'continued'): SaslStep {
-    if (this.mechanism === 'PLAIN') return this.plain(response, which);
+  step(response: string): SaslStep {
+    if (this.mechanism === 'PLAIN') return this.plain(response);
     const decoded = decodeBase64(response);
-    if (!decoded) return { kind: 'failed', reason: `Invalid base64 data in ${which} response` };
+    if (!decoded) return { kind: 'failed', reason: BAD_PROTOCOL };
     if (this.stage <= 1) {
       this.loginUser = decoded.toString('utf8');
       this.stage = 2;
@@ -51,9 +54,9 @@ export class SaslExchange {
     return { kind: 'credentials', username: this.loginUser ?? '', password: decoded.toString('utf8') };
   }
 
-  private plain(response: string, which: string): SaslStep {
+  private plain(response: string): SaslStep {
     const decoded = decodeBase64(response);
-    if (!decoded) return { kind: 'failed', reason: `Invalid base64 data in ${which} response` };
+    if (!decoded) return { kind: 'failed', reason: BAD_PROTOCOL };
     // authzid NUL authcid NUL passwd
     const parts = decoded.toString('utf8').split('\0');
     if (parts.length !== 3 || parts[1] === '') return { kind: 'failed', reason: 'authentication failure' };

@@ -57,6 +57,12 @@ before(async () => {
     smtpd_tls_security_level: 'may',
     smtpd_sasl_auth_enable: 'yes',
   });
+  servers.authonly = await startOutpost({
+    ...base,
+    smtpd_tls_security_level: 'may',
+    smtpd_sasl_auth_enable: 'yes',
+    smtpd_tls_auth_only: 'yes',
+  });
   // The stock master.cf "submission" service.
   servers.submission = await startOutpost({
     ...base,
@@ -196,7 +202,9 @@ test('submission without TLS: no AUTH offered, mail commands need STARTTLS first
   t.diagnostic('checked without external peers');
 });
 
-test('AUTH before TLS with smtpd_tls_auth_only on a "may" service is refused; "*" aborts', async () => {
+// Expected replies below were recorded from real Postfix 3.7.11 with Cyrus SASL (sasldb) on the
+// same dialogue; the test does not start Cyrus itself.
+test('AUTH dialogue details: abort, syntax, unknown mechanism, bad base64, PLAIN with authzid', async () => {
   const c = await RawClient.open(servers.may!.endpoint);
   try {
     await c.reply();
@@ -205,11 +213,11 @@ test('AUTH before TLS with smtpd_tls_auth_only on a "may" service is refused; "*
     assert.equal(await c.command('*'), '501 5.7.0 Authentication aborted');
     assert.equal(
       await c.command('AUTH CRAM-MD5'),
-      '535 5.7.8 Error: authentication failed: Invalid authentication mechanism',
+      '535 5.7.8 Error: authentication failed: no mechanism available',
     );
     assert.equal(
       await c.command('AUTH PLAIN !!!'),
-      '535 5.7.8 Error: authentication failed: Invalid base64 data in initial response',
+      '535 5.7.8 Error: authentication failed: bad protocol / cancel',
     );
     assert.equal(await c.command('AUTH PLAIN'), '334 ');
     assert.equal(
@@ -217,6 +225,39 @@ test('AUTH before TLS with smtpd_tls_auth_only on a "may" service is refused; "*
       '235 2.7.0 Authentication successful',
     );
     assert.equal(await c.command('AUTH PLAIN'), '503 5.5.1 Error: already authenticated');
+  } finally {
+    c.close();
+  }
+  const d = await RawClient.open(servers.may!.endpoint);
+  try {
+    await d.reply();
+    await d.command('EHLO pc');
+    assert.equal(await d.command('AUTH'), '501 5.5.4 Syntax: AUTH mechanism');
+    assert.equal(await d.command('AUTH PLAIN a b'), '501 5.5.4 Syntax: AUTH mechanism');
+    assert.equal(await d.command('STARTTLS x'), '501 5.5.4 Syntax: STARTTLS');
+    assert.equal(await d.command('AUTH PLAIN'), '334 ');
+    assert.equal(
+      await d.command('MAIL FROM:<a@b>'),
+      '535 5.7.8 Error: authentication failed: bad protocol / cancel',
+    );
+    assert.equal(await d.command('MAIL FROM:<a@b>'), '250 2.1.0 Ok');
+    assert.equal(await d.command('AUTH PLAIN'), '503 5.5.1 Error: MAIL transaction in progress');
+  } finally {
+    d.close();
+  }
+});
+
+test('smtpd_tls_auth_only: before STARTTLS, AUTH is neither offered nor enabled', async () => {
+  const c = await RawClient.open(servers.authonly!.endpoint);
+  try {
+    await c.reply();
+    const ehlo = await c.command('EHLO pc');
+    assert.match(ehlo, /250-STARTTLS/);
+    assert.doesNotMatch(ehlo, /AUTH/);
+    assert.equal(
+      await c.command('AUTH PLAIN AGNhcm9sAGNhcm9sLXB3'),
+      '503 5.5.1 Error: authentication not enabled',
+    );
   } finally {
     c.close();
   }
