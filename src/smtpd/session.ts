@@ -373,7 +373,7 @@ export class SmtpSession {
   private afterCommand(): void {
     if (this.closing) return;
     if (this.errorCount >= this.settings.smtpdHardErrorLimit) {
-      this.log(`too many errors after ${this.where} from ${this.namaddr}`);
+      this.log(`too many errors after ${this.afterWhere()} from ${this.namaddr}`);
       this.reply(`421 4.7.0 ${this.settings.myhostname} Error: too many errors`);
       this.close();
     }
@@ -559,12 +559,12 @@ export class SmtpSession {
     this.busy = true;
     const fail = (): void => {
       if (this.closed) return;
-      this.log(`lost connection after ${this.where} from ${this.namaddr}`);
+      this.log(`lost connection after ${this.afterWhere()} from ${this.namaddr}`);
       this.closing = true;
       this.finishClose();
     };
     const handshakeTimer = setTimeout(() => {
-      this.log(`timeout after ${this.where} from ${this.namaddr}`);
+      this.log(`timeout after ${this.afterWhere()} from ${this.namaddr}`);
       secure.destroy();
     }, this.settings.timeoutMs);
     secure.once('error', fail);
@@ -609,7 +609,7 @@ export class SmtpSession {
 
   private onTimeout(): void {
     if (this.closing) return;
-    this.log(`timeout after ${this.where} from ${this.namaddr}`);
+    this.log(`timeout after ${this.afterWhere()} from ${this.namaddr}`);
     this.reply(`421 4.4.2 ${this.settings.myhostname} Error: timeout exceeded`);
     this.close();
     setTimeout(() => this.socket.destroy(), 1000).unref();
@@ -618,12 +618,20 @@ export class SmtpSession {
   private onPeerGone(): void {
     if (this.closed) return;
     if (!this.closing) {
-      const extra = this.where === 'DATA' ? ` (${this.dataReader?.rawBytes ?? 0} bytes)` : '';
-      this.log(`lost connection after ${this.where}${extra} from ${this.namaddr}`);
+      this.log(`lost connection after ${this.afterWhere()} from ${this.namaddr}`);
       this.closing = true;
       this.socket.destroy();
     }
     this.finishClose();
+  }
+
+  /** "DATA (1234 bytes)" while content is being received, else the last command. */
+  private afterWhere(): string {
+    if (this.where === 'DATA' && this.dataReader) {
+      const r = this.dataReader;
+      return `DATA (${r.size + this.buf.length - this.pos} bytes)`;
+    }
+    return this.where;
   }
 
   private finishClose(): void {

@@ -317,3 +317,18 @@ test('smtpd_forbid_unauth_pipelining: commands sent ahead of EHLO/DATA replies a
     /improper command pipelining after EHLO from unknown\[127\.0\.0\.1\]: MAIL FROM:<a@client\.example>\\r\\n/,
   );
 });
+
+test('client hangs up during DATA: "lost connection after DATA (N bytes)" like Postfix', async (t) => {
+  if (!needPeer(t, 'postfix', hasPostfix())) return;
+  const steps: RawStep[] = [...ENVELOPE, [HEADERS + 'partial line one\r\nline two\r\n', 0]];
+  await compare('plain', steps);
+  const pick = async (log: () => Promise<string>): Promise<string> => {
+    for (let i = 0; i < 50; i++) {
+      const m = /lost connection after DATA \(\d+ bytes\) from unknown\[127\.0\.0\.1\]/.exec(await log());
+      if (m) return m[0];
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return 'not logged';
+  };
+  assert.equal(await pick(() => outpost.plain!.maillog()), await pick(() => postfix!.maillog()));
+});
