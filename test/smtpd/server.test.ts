@@ -172,3 +172,108 @@ test('relay restrictions without a rejecting restriction are a fatal configurati
     /mynetworks: non-null host address bits in "10\.1\.2\.3\/8", perhaps you should use "10\.0\.0\.0\/8" instead/,
   );
 });
+
+test('envelope hand-over: DSN (RET, ENVID, NOTIFY, ORCPT), BODY and SMTPUTF8 reach the MessageSink', async () => {
+  const o = await startOutpost({ myhostname: 'mx.outpost.test', mynetworks: '127.0.0.0/8' });
+  try {
+    const c = await RawClient.open(o.endpoint);
+    await c.reply();
+    await c.command('EHLO pc');
+    assert.equal(
+      await c.command('MAIL FROM:<a@client.example> BODY=8BITMIME RET=HDRS ENVID=QQ+2B1 SMTPUTF8'),
+      '250 2.1.0 Ok',
+    );
+    assert.equal(
+      await c.command('RCPT TO:<x@remote.example> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;x+2By@remote.example'),
+      '250 2.1.5 Ok',
+    );
+    assert.equal(await c.command('RCPT TO:<"odd user"@remote.example> NOTIFY=NEVER'), '250 2.1.5 Ok');
+    assert.equal(await c.command('DATA'), '354 End data with <CR><LF>.<CR><LF>');
+    assert.match(await c.command('Subject: x\r\n\r\nbody\r\n.'), /^250 2\.0\.0 Ok: queued as T/);
+    c.close();
+    const m = o.sink.messages[0]!;
+    assert.deepEqual(m.envelope, {
+      sender: 'a@client.example',
+      recipients: [
+        { address: 'x@remote.example', notify: ['SUCCESS', 'FAILURE'], orcpt: 'rfc822;x+y@remote.example' },
+        { address: 'odd user@remote.example', notify: ['NEVER'] },
+      ],
+      ret: 'HDRS',
+      envid: 'QQ+1',
+      body: '8BITMIME',
+      smtputf8: true,
+    });
+    assert.equal(m.context.service, 'smtpd');
+    assert.equal(m.context.clientAddress, '127.0.0.1');
+    const content = await readFile(m.path, 'utf8');
+    assert.match(content, /\tby mx\.outpost\.test \(Postfix\) with UTF8ESMTP;\n\t\w{3}, /);
+    assert.match(content, /\nSubject: x\n\nbody\n$/);
+  } finally {
+    await o.stop();
+  }
+});
+
+test('backpressure: a slow queue writer slows the client down instead of buffering the message', async () => {
+  const { createSmtpServer, settingsFromParams } = await import('../../src/smtpd/index.js');
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let stored = 0;
+  const slowSink = {
+    async open() {
+      return {
+        write(chunk: Buffer): Promise<void> {
+          inFlight++;
+          maxInFlight = Math.max(maxInFlight, inFlight);
+          return new Promise<void>((resolve) =>
+            setTimeout(() => {
+              stored += chunk.length;
+              inFlight--;
+              resolve();
+            }, 30),
+          );
+        },
+        async commit() {
+          return 'SLOW1';
+        },
+        async abort() {},
+      };
+    },
+  };
+  const params: Record<string, string> = {
+    mynetworks: '127.0.0.0/8',
+    smtpd_peername_lookup: 'no',
+    message_size_limit: '0',
+  };
+  const server = createSmtpServer(
+    settingsFromParams((n) => params[n]),
+    slowSink,
+    { info() {}, warn() {} },
+  );
+  await server.listen({ host: '127.0.0.1', port: 0 });
+  const c = await RawClient.open({ host: '127.0.0.1', port: server.addresses()[0]!.port });
+  try {
+    await c.reply();
+    await c.command('EHLO pc');
+    await c.command('MAIL FROM:<a@b.example>');
+    await c.command('RCPT TO:<x@remote.example>');
+    await c.command('DATA');
+    const line = 'x'.repeat(998) + '\r\n';
+    const body = Buffer.from(line.repeat(8 * 1024)); // 8 MiB
+    c.send(body);
+    let maxQueuedAtClient = 0;
+    for (let i = 0; i < 20; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      maxQueuedAtClient = Math.max(maxQueuedAtClient, c.socket.writableLength);
+    }
+    c.send('.\r\n');
+    assert.match(await c.reply(60_000), /^250 2\.0\.0 Ok: queued as SLOW1/);
+    assert.equal(maxInFlight, 1, 'one write at a time');
+    assert.ok(maxQueuedAtClient > 1024 * 1024, `client had to hold data back (max ${maxQueuedAtClient})`);
+    // Every line arrives (CRLF stored as LF), plus the Received: header.
+    const lines = 8 * 1024 * 999;
+    assert.ok(stored > lines && stored < lines + 400, `stored ${stored}`);
+  } finally {
+    c.close();
+    await server.close(false);
+  }
+});
