@@ -84,7 +84,8 @@ export function createSmtpServer(
     async listen(endpoint: ListenEndpoint): Promise<void> {
       await ensureRuntime();
       const { host, port } = parseEndpoint(endpoint);
-      const server = createServer({ noDelay: true }, handleConnection);
+      // allowHalfOpen: a client may send its last commands and FIN at once; it still gets replies.
+      const server = createServer({ noDelay: true, allowHalfOpen: true }, handleConnection);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen({ host, port }, () => {

@@ -77,6 +77,7 @@ export class SmtpSession {
   private closing = false;
   private closed = false;
   private illegalPipelining = false;
+  private peerEnded = false;
   private readonly counts = new Map<string, CommandCount>();
   private readonly onSocketData = (chunk: Buffer): void => this.receive(chunk);
 
@@ -127,7 +128,7 @@ export class SmtpSession {
     socket.setTimeout(this.settings.timeoutMs);
     socket.on('data', this.onSocketData);
     socket.on('timeout', () => this.onTimeout());
-    socket.on('end', () => this.onPeerGone());
+    socket.on('end', () => this.onPeerEnd());
     socket.on('close', () => this.onPeerGone());
     socket.on('error', () => this.onPeerGone());
   }
@@ -205,6 +206,11 @@ export class SmtpSession {
     }
     if (!this.busy) {
       this.flush();
+      if (this.peerEnded && !this.closing) {
+        // Everything the client sent before its FIN has been answered; a partial line is lost.
+        this.onPeerGone();
+        return;
+      }
       if (this.paused && !this.closing) {
         this.paused = false;
         this.socket.resume();
@@ -551,6 +557,7 @@ export class SmtpSession {
     raw.removeAllListeners('end');
     raw.removeAllListeners('close');
     raw.removeAllListeners('error');
+    raw.on('error', () => undefined);
     this.buf = EMPTY;
     this.pos = 0;
     this.skippedCommand = undefined;
@@ -595,7 +602,8 @@ export class SmtpSession {
     if (this.closing) return;
     this.closing = true;
     this.flush();
-    this.socket.end();
+    // Like Postfix closing its descriptor: send what is queued, then drop the connection.
+    this.socket.destroySoon();
     if (this.paused) this.socket.resume();
     this.finishClose();
   }
@@ -615,12 +623,27 @@ export class SmtpSession {
     setTimeout(() => this.socket.destroy(), 1000).unref();
   }
 
+  /**
+   * The client half-closed. Like Postfix, first answer whatever complete commands it sent
+   * (e.g. "... QUIT" followed by FIN from a script), then end the session.
+   */
+  private onPeerEnd(): void {
+    this.peerEnded = true;
+    this.pump();
+  }
+
   private onPeerGone(): void {
     if (this.closed) return;
     if (!this.closing) {
       this.log(`lost connection after ${this.afterWhere()} from ${this.namaddr}`);
       this.closing = true;
-      this.socket.destroy();
+      // After a half-close the queued replies can still be delivered; end() sends them.
+      if (this.peerEnded && !this.socket.destroyed) {
+        this.flush();
+        this.socket.end();
+      } else {
+        this.socket.destroy();
+      }
     }
     this.finishClose();
   }

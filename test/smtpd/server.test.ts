@@ -277,3 +277,27 @@ test('backpressure: a slow queue writer slows the client down instead of bufferi
     await server.close(false);
   }
 });
+
+test('a client that sends everything and half-closes (like `printf ... | nc`) still gets every reply', async () => {
+  const o = await startOutpost({ myhostname: 'mx.outpost.test', mynetworks: '127.0.0.0/8' });
+  try {
+    const c = await RawClient.open(o.endpoint);
+    c.send('EHLO pc\r\nMAIL FROM:<a@client.example>\r\nRCPT TO:<x@remote.example>\r\nDATA\r\n');
+    c.send('Subject: nc\r\n\r\nhello\r\n.\r\nQUIT\r\n');
+    c.socket.end();
+    const replies: string[] = [];
+    for (let i = 0; i < 7; i++) replies.push(await c.reply());
+    assert.deepEqual(
+      replies.map((r) => r.slice(0, 3)),
+      ['220', '250', '250', '250', '354', '250', '221'],
+    );
+    assert.equal(o.sink.messages.length, 1);
+    await c.waitClosed();
+    assert.match(
+      await o.maillog(),
+      /disconnect from unknown\[127\.0\.0\.1\] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5\n/,
+    );
+  } finally {
+    await o.stop();
+  }
+});
