@@ -226,7 +226,7 @@ export function settingsFromParams(get: (name: string) => string | undefined): S
     myhostname,
     mailName,
     banner: str('smtpd_banner', `${myhostname} ESMTP ${mailName}`),
-    serviceName: str('process_name', d.serviceName),
+    serviceName: d.serviceName,
     mynetworks,
     mydestination: list('mydestination', [myhostname, 'localhost']).map(normalizeDomain),
     inetInterfaces: interfaceAddresses(list('inet_interfaces', ['all'])),

@@ -328,3 +328,15 @@ test('bad TLS or password files: start-up error names the file', async () => {
     /badpw:1: unsupported password scheme \{MD5\}/,
   );
 });
+
+test('swaks --pipeline and --quit-after', async (t) => {
+  if (!needPeer(t, 'swaks', hasSwaks())) return;
+  const p = await swaks(servers.may!.endpoint, ['--to', `user@${HOST}`, '--pipeline']);
+  assert.equal(p.code, 0, p.out);
+  assert.match(p.out, /250 2\.0\.0 Ok: queued as T/);
+  const q = await swaks(servers.may!.endpoint, ['--to', `user@${HOST}`, '--quit-after', 'RCPT']);
+  assert.equal(q.code, 0, q.out);
+  assert.match(q.out, /<- {2}250 2\.1\.5 Ok\n -> QUIT\n<- {2}221 2\.0\.0 Bye/);
+  const r = await swaks(servers.may!.endpoint, ['--to', 'x@remote.example', '--quit-after', 'RCPT']);
+  assert.match(r.out, /<\*\* 454 4\.7\.1 <x@remote\.example>: Relay access denied/);
+});
