@@ -9,6 +9,7 @@ import { evaluateRecipientRestrictions } from './restrictions.js';
 import { SaslExchange, type SaslStep } from './sasl.js';
 import type { SmtpSession } from './session.js';
 import { receivedHeader } from './received-header.js';
+import { replyForSinkError } from './sink-errors.js';
 import type { EnvelopeRecipient } from '../queue/types.js';
 
 export interface CommandSpec {
@@ -298,7 +299,7 @@ async function data(s: SmtpSession, args: string): Promise<boolean | 'pending'> 
     );
   } catch (e) {
     s.warn(`NOQUEUE: queue file open error: ${(e as Error).message}`);
-    s.reply('451 4.3.0 Error: queue file write error');
+    s.reply(replyForSinkError(e));
     return false;
   }
   // Queue writers that know their ID early (queue-writer.ts has `queueId`) get Postfix's

@@ -9,6 +9,7 @@ import type { MessageWriter } from '../queue/types.js';
 import type { SmtpdRuntime } from './runtime.js';
 import { scanLine } from './line-scanner.js';
 import { DataReader } from './data-reader.js';
+import { replyForSinkError } from './sink-errors.js';
 import { COMMANDS, COMMAND_LOG_ORDER, type CommandSpec } from './commands.js';
 import type { EnvelopeRecipient } from '../queue/types.js';
 
@@ -64,6 +65,7 @@ export class SmtpSession {
   queueId: string | undefined;
   dataReader: DataReader | undefined;
   dataWriteFailed = false;
+  dataWriteError: unknown;
 
   private mode: 'command' | 'data' | 'auth' = 'command';
   private buf: Buffer = EMPTY;
@@ -441,6 +443,7 @@ export class SmtpSession {
 
   private writeFailed(e: unknown): void {
     this.dataWriteFailed = true;
+    this.dataWriteError = e;
     this.warn(`${this.queueId ?? 'NOQUEUE'}: queue file write error: ${(e as Error).message}`);
   }
 
@@ -462,7 +465,7 @@ export class SmtpSession {
       this.reply('552 5.3.4 Error: message file too big');
     } else if (this.dataWriteFailed) {
       await writer.abort().catch(() => undefined);
-      this.reply('451 4.3.0 Error: queue file write error');
+      this.reply(replyForSinkError(this.dataWriteError));
     } else {
       try {
         const id = await writer.commit();
@@ -470,8 +473,10 @@ export class SmtpSession {
         this.reply(`250 2.0.0 Ok: queued as ${id}`);
         ok = true;
       } catch (e) {
-        this.warn(`${this.queueId ?? 'NOQUEUE'}: queue file write error: ${(e as Error).message}`);
-        this.reply('451 4.3.0 Error: queue file write error');
+        const reply = replyForSinkError(e);
+        if (reply.startsWith('5')) this.logReject('END-OF-MESSAGE', reply);
+        else this.warn(`${this.queueId ?? 'NOQUEUE'}: queue file write error: ${(e as Error).message}`);
+        this.reply(reply);
       }
     }
     this.resetTransaction();

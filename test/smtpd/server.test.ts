@@ -301,3 +301,51 @@ test('a client that sends everything and half-closes (like `printf ... | nc`) st
     await o.stop();
   }
 });
+
+test('queue failures become Postfix replies: open error 451, full disk 452 4.3.1, sink rejection as given', async () => {
+  const { createSmtpServer, settingsFromParams } = await import('../../src/smtpd/index.js');
+  const failures: unknown[] = [
+    Object.assign(new Error('no space'), { code: 'ENOSPC' }),
+    Object.assign(new Error('too big'), { reply: '552 5.3.4 Message size exceeds fixed limit' }),
+    new Error('disk on fire'),
+  ];
+  let opens = 0;
+  const sink = {
+    async open() {
+      if (opens++ === 0) throw new Error('queue directory missing');
+      const failure = failures.shift();
+      return {
+        write: () => true as const,
+        commit: () => Promise.reject(failure),
+        abort: async () => undefined,
+      };
+    },
+  };
+  const params: Record<string, string> = { mynetworks: '127.0.0.0/8', smtpd_peername_lookup: 'no' };
+  const server = createSmtpServer(
+    settingsFromParams((n) => params[n]),
+    sink,
+    { info() {}, warn() {} },
+  );
+  await server.listen({ host: '127.0.0.1', port: 0 });
+  const c = await RawClient.open({ host: '127.0.0.1', port: server.addresses()[0]!.port });
+  try {
+    await c.reply();
+    await c.command('EHLO pc');
+    const transaction = async (): Promise<string> => {
+      await c.command('MAIL FROM:<a@b.example>');
+      await c.command('RCPT TO:<x@remote.example>');
+      const r = await c.command('DATA');
+      if (!r.startsWith('354')) return r;
+      return c.command('Subject: x\r\n\r\nbody\r\n.');
+    };
+    assert.equal(await transaction(), '451 4.3.0 Error: queue file write error');
+    await c.command('RSET');
+    assert.equal(await transaction(), '452 4.3.1 Insufficient system storage');
+    assert.equal(await transaction(), '552 5.3.4 Message size exceeds fixed limit');
+    assert.equal(await transaction(), '451 4.3.0 Error: queue file write error');
+  } finally {
+    c.close();
+    await server.close(false);
+  }
+});
