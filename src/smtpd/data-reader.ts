@@ -13,6 +13,16 @@ import { scanLine } from './line-scanner.js';
 const LF = 0x0a;
 const DOT = 0x2e;
 
+const X_MAILBOX_LINE = 'X-Mailbox-Line: ';
+const FROM_ = Buffer.from('From ');
+
+/** ">*From " at the start of a line (Postfix: strspn(">") then "From "). */
+function isFromLine(buf: Buffer, start: number, end: number): boolean {
+  let i = start;
+  while (i < end && buf[i] === 0x3e) i++;
+  return end - i >= 5 && buf.compare(FROM_, 0, 5, i, i + 5) === 0;
+}
+
 export interface DataReaderOptions {
   lineLengthLimit: number;
   /** smtpd_forbid_bare_newline (normalize or reject) applies to this client. */
@@ -46,7 +56,9 @@ export class DataReader {
 
   consume(buf: Buffer, pos: number): DataChunk {
     const { lineLengthLimit, detectBareLf, rejectBareLf, messageSizeLimit } = this.options;
-    const out = Buffer.allocUnsafe(buf.length - pos + 1);
+    // Output never exceeds the input, except for one added LF and X-Mailbox-Line: prefixes
+    // (the buffer grows for those).
+    let out = Buffer.allocUnsafe(buf.length - pos + 1);
     let o = 0;
     let p = pos;
     let done = false;
@@ -62,6 +74,20 @@ export class DataReader {
       this.prevBareLf = line.bareLf;
       if (line.bareLf && rejectBareLf) this.bareLfSeen = true;
       if (this.first) {
+        // Leading UNIX "From " lines (as sendmail allows) become headers, like Postfix does.
+        if (isFromLine(buf, start, end)) {
+          const need = o + X_MAILBOX_LINE.length + (buf.length - start) + 1;
+          if (need > out.length) {
+            const bigger = Buffer.allocUnsafe(need * 2);
+            out.copy(bigger, 0, 0, o);
+            out = bigger;
+          }
+          o += out.write(X_MAILBOX_LINE, o, 'latin1');
+          buf.copy(out, o, start, end);
+          o += end - start;
+          if (line.complete) out[o++] = LF;
+          continue;
+        }
         this.first = false;
         // Content that starts with white space would continue our Received: header.
         if (end > start && (buf[start] === 0x20 || buf[start] === 0x09)) out[o++] = LF;

@@ -234,7 +234,7 @@ export class SmtpSession {
     });
   }
 
-  private nextCommandLine(): { text: Buffer; bareLf: boolean } | undefined {
+  private nextCommandLine(): { text: Buffer; bareLf: boolean; tooLong?: boolean } | undefined {
     const limit =
       this.mode === 'auth'
         ? Math.max(SASL_RESPONSE_LIMIT, this.settings.lineLengthLimit)
@@ -248,7 +248,7 @@ export class SmtpSession {
       this.pos = nl + 1;
       const text = this.skippedCommand;
       this.skippedCommand = undefined;
-      return { text, bareLf: false };
+      return { text, bareLf: false, tooLong: true };
     }
     const line = scanLine(this.buf, this.pos, limit, this.detectBareLf);
     if (!line) return undefined;
@@ -539,10 +539,21 @@ export class SmtpSession {
   private authResponseHandler: ((line: string) => void | Promise<void>) | undefined;
   private pendingCommand: CommandSpec | undefined;
 
-  private handleAuthResponse(step: { text: Buffer; bareLf: boolean }): void | Promise<void> {
+  private handleAuthResponse(step: {
+    text: Buffer;
+    bareLf: boolean;
+    tooLong?: boolean;
+  }): void | Promise<void> {
     const handler = this.authResponseHandler;
     if (!handler) {
       this.mode = 'command';
+      return;
+    }
+    if (step.tooLong) {
+      // smtpd_sasl_response_limit (12288)
+      this.endAuthExchange();
+      this.reply('500 5.5.6 SASL response limit exceeded');
+      this.completePendingCommand(false);
       return;
     }
     return handler(step.text.toString('latin1'));

@@ -332,3 +332,18 @@ test('client hangs up during DATA: "lost connection after DATA (N bytes)" like P
   };
   assert.equal(await pick(() => outpost.plain!.maillog()), await pick(() => postfix!.maillog()));
 });
+
+test('leading UNIX From_ lines become X-Mailbox-Line: headers, as Postfix stores them', async (t) => {
+  if (!needPeer(t, 'postfix', hasPostfix())) return;
+  const content =
+    'From sender@client.example Fri Nov 27 10:00:00 2026\r\n>From again\r\n' +
+    HEADERS +
+    'From here on\r\n.\r\n';
+  const r = await compareKeepingIds('plain', [...ENVELOPE, [content, 1], ['QUIT\r\n', 1]]);
+  const [ours, theirs] = await lastContents('plain', r);
+  assert.equal(ours, theirs);
+  assert.match(
+    ours,
+    /^X-Mailbox-Line: From sender@client\.example Fri Nov 27 10:00:00 2026\nX-Mailbox-Line: >From again\nFrom: /,
+  );
+});

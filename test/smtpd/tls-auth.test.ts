@@ -242,6 +242,10 @@ test('AUTH dialogue details: abort, syntax, unknown mechanism, bad base64, PLAIN
     );
     assert.equal(await d.command('MAIL FROM:<a@b>'), '250 2.1.0 Ok');
     assert.equal(await d.command('AUTH PLAIN'), '503 5.5.1 Error: MAIL transaction in progress');
+    await d.command('RSET');
+    assert.equal(await d.command('AUTH LOGIN'), '334 VXNlcm5hbWU6');
+    assert.equal(await d.command('A'.repeat(20000)), '500 5.5.6 SASL response limit exceeded');
+    assert.equal(await d.command('NOOP'), '250 2.0.0 Ok');
   } finally {
     d.close();
   }
