@@ -62,12 +62,10 @@ export function createSmtpServer(
     const count = (perClient.get(addr) ?? 0) + 1;
     perClient.set(addr, count);
     socket.on('error', () => undefined);
+    // Hold input (and the 'end' event) until the session is attached after the name lookup.
+    socket.pause();
     const limit = rt.settings.clientConnectionCountLimit;
     void clientName(addr, rt.settings.peernameLookup).then((name) => {
-      if (socket.destroyed) {
-        session.start(name);
-        return;
-      }
       let refuse: string | undefined;
       if (limit > 0 && count > limit && !rt.eventLimitExceptions.matches(addr)) {
         rt.log.warn(

@@ -104,10 +104,16 @@ export class SmtpSession {
 
   /** Called by the server once the client name is known and limits were checked. */
   start(clientName: string, refuse?: string): void {
+    if (this.closed) return; // the server shut down while the name was looked up
     this.clientName = clientName;
     this.namaddr = `${clientName}[${this.clientAddress}]`;
     this.attach(this.socket);
     this.runtime.log.info(this.service, `connect from ${this.namaddr}`);
+    if (this.socket.destroyed || this.socket.readableEnded) {
+      // Gone while its name was looked up: "lost connection after CONNECT", as Postfix logs.
+      this.onPeerGone();
+      return;
+    }
     if (refuse) {
       this.reply(refuse);
       this.close();
@@ -133,6 +139,7 @@ export class SmtpSession {
     socket.on('end', () => this.onPeerEnd());
     socket.on('close', () => this.onPeerGone());
     socket.on('error', () => this.onPeerGone());
+    socket.resume();
   }
 
   // ---- replies -------------------------------------------------------------------------

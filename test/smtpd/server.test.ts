@@ -349,3 +349,24 @@ test('queue failures become Postfix replies: open error 451, full disk 452 4.3.1
     await server.close(false);
   }
 });
+
+test('clients that vanish during the name lookup are not leaked (connection counts drop to zero)', async () => {
+  const o = await startOutpost({
+    myhostname: 'mx.outpost.test',
+    smtpd_peername_lookup: 'yes',
+    mynetworks: '127.0.0.2/32',
+  });
+  try {
+    for (let i = 0; i < 20; i++) {
+      const c = await RawClient.open(o.endpoint);
+      c.close();
+    }
+    for (let i = 0; i < 50 && o.server.sessionCount > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(o.server.sessionCount, 0);
+    const log = await o.maillog();
+    assert.equal(log.match(/lost connection after CONNECT from \S+\[127\.0\.0\.1\]/g)?.length, 20);
+    assert.equal(log.match(/disconnect from \S+\[127\.0\.0\.1\] commands=0\n/g)?.length, 20);
+  } finally {
+    await o.stop();
+  }
+});
