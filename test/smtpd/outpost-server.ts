@@ -34,7 +34,12 @@ export async function startOutpost(
   const logFile = join(dir, 'maillog');
   const server = createSmtpServer(settings, sink, new MailLog({ file: logFile, host: 'test' }), options);
   const host = `127.62.${1 + Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
-  await server.listen({ host, port: 0 });
+  try {
+    await server.listen({ host, port: 0 });
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
   const endpoint = { host, port: server.addresses()[0]!.port };
   return {
     dir,
