@@ -23,13 +23,13 @@ export async function startOutpost(
   params: Record<string, string>,
   options: RuntimeOptions = {},
 ): Promise<OutpostUnderTest> {
-  const dir = await mkdtemp(join(tmpdir(), 'outpost-smtpd-'));
   const all: Record<string, string> = {
     smtpd_peername_lookup: 'no',
     inet_interfaces: 'loopback-only',
     ...params,
   };
   const settings = settingsFromParams((name) => all[name]);
+  const dir = await mkdtemp(join(tmpdir(), 'outpost-smtpd-'));
   const sink = new FileSink(dir);
   const logFile = join(dir, 'maillog');
   const server = createSmtpServer(settings, sink, new MailLog({ file: logFile, host: 'test' }), options);
