@@ -1,0 +1,166 @@
+// The SMTP server object: listening sockets, per-client connection counting
+// (smtpd_client_connection_count_limit), client name lookup (smtpd_peername_lookup), and
+// reload without dropping sessions (each session keeps the runtime it started with).
+import { createServer, type Server, type Socket } from 'node:net';
+import { promises as dns } from 'node:dns';
+import type { MessageSink } from '../queue/types.js';
+import type { SmtpdSettings } from './settings.js';
+import { buildRuntime, type RuntimeOptions, type SmtpdLogger, type SmtpdRuntime } from './runtime.js';
+import { SmtpSession } from './session.js';
+
+export type ListenEndpoint = string | number | { host?: string; port: number };
+
+export interface SmtpServer {
+  /** Validate settings, load TLS/password files (first call) and listen. */
+  listen(endpoint: ListenEndpoint): Promise<void>;
+  /** Serve a connection accepted elsewhere (e.g. a master process passing sockets). */
+  handleConnection(socket: Socket): void;
+  /** Stop listening; graceful waits for open sessions, otherwise they are cut off. */
+  close(graceful: boolean): Promise<void>;
+  /** New settings for new sessions; open sessions keep theirs. Rejects (keeping the old) on error. */
+  reload(settings: SmtpdSettings): Promise<void>;
+  /** Addresses actually bound (useful with port 0). */
+  addresses(): { address: string; port: number }[];
+  /** Number of open sessions. */
+  readonly sessionCount: number;
+}
+
+const PEERNAME_TIMEOUT_MS = 10_000;
+
+export function createSmtpServer(
+  settings: SmtpdSettings,
+  sink: MessageSink,
+  log: SmtpdLogger,
+  options: RuntimeOptions = {},
+): SmtpServer {
+  let runtime: SmtpdRuntime | undefined;
+  let runtimePromise: Promise<SmtpdRuntime> | undefined;
+  const servers: Server[] = [];
+  const sessions = new Set<SmtpSession>();
+  const perClient = new Map<string, number>();
+  let closing = false;
+
+  const ensureRuntime = (): Promise<SmtpdRuntime> => {
+    runtimePromise ??= buildRuntime(settings, sink, log, options).then((r) => (runtime = r));
+    return runtimePromise;
+  };
+
+  const handleConnection = (socket: Socket): void => {
+    const rt = runtime;
+    if (!rt || closing) {
+      socket.destroy();
+      return;
+    }
+    const session = new SmtpSession(rt, socket, (s) => {
+      sessions.delete(s);
+      const n = (perClient.get(s.clientAddress) ?? 1) - 1;
+      if (n <= 0) perClient.delete(s.clientAddress);
+      else perClient.set(s.clientAddress, n);
+    });
+    sessions.add(session);
+    const addr = session.clientAddress;
+    const count = (perClient.get(addr) ?? 0) + 1;
+    perClient.set(addr, count);
+    socket.on('error', () => undefined);
+    // Hold input (and the 'end' event) until the session is attached after the name lookup.
+    socket.pause();
+    const limit = rt.settings.clientConnectionCountLimit;
+    void clientName(addr, rt.settings.peernameLookup).then((name) => {
+      let refuse: string | undefined;
+      if (limit > 0 && count > limit && !rt.eventLimitExceptions.matches(addr)) {
+        rt.log.warn(
+          rt.settings.serviceName,
+          `Connection concurrency limit exceeded: ${count} from ${name}[${addr}] for service ${rt.settings.serviceName}`,
+        );
+        refuse = `421 4.7.0 ${rt.settings.myhostname} Error: too many connections from ${addr}`;
+      }
+      session.start(name, refuse);
+    });
+  };
+
+  return {
+    async listen(endpoint: ListenEndpoint): Promise<void> {
+      await ensureRuntime();
+      const { host, port } = parseEndpoint(endpoint);
+      // allowHalfOpen: a client may send its last commands and FIN at once; it still gets replies.
+      const server = createServer({ noDelay: true, allowHalfOpen: true }, handleConnection);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host, port }, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      server.on('error', (e) => log.warn(settings.serviceName, `listener error: ${e.message}`));
+      servers.push(server);
+    },
+    handleConnection(socket: Socket): void {
+      if (runtime) handleConnection(socket);
+      else
+        void ensureRuntime().then(
+          () => handleConnection(socket),
+          () => socket.destroy(),
+        );
+    },
+    async close(graceful: boolean): Promise<void> {
+      closing = true;
+      const closed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+      if (!graceful) {
+        for (const s of sessions) s.abort(`421 4.3.2 ${s.settings.myhostname} Service shutting down`);
+        // Clients that do not hang up after the 421 are cut off.
+        setTimeout(() => {
+          for (const s of sessions) s.socket.destroy();
+        }, 500).unref();
+      }
+      await Promise.all(closed);
+    },
+    async reload(next: SmtpdSettings): Promise<void> {
+      const r = await buildRuntime(next, sink, log, options);
+      settings = next;
+      runtime = r;
+      runtimePromise = Promise.resolve(r);
+    },
+    addresses() {
+      return servers.flatMap((s) => {
+        const a = s.address();
+        return a && typeof a === 'object' ? [{ address: a.address, port: a.port }] : [];
+      });
+    },
+    get sessionCount() {
+      return sessions.size;
+    },
+  };
+}
+
+function parseEndpoint(e: ListenEndpoint): { host: string | undefined; port: number } {
+  if (typeof e === 'number') return { host: undefined, port: e };
+  if (typeof e === 'object') return { host: e.host, port: e.port };
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(e);
+  if (!m) return { host: undefined, port: Number(e) };
+  return { host: m[1] ?? (m[2] || undefined), port: Number(m[3]) };
+}
+
+/**
+ * Postfix's client name: the reverse name, but only when it resolves back to the address
+ * (forward-confirmed); "unknown" otherwise.
+ */
+async function clientName(address: string, lookup: boolean): Promise<string> {
+  if (!lookup) return 'unknown';
+  const attempt = (async (): Promise<string> => {
+    try {
+      const { hostname } = await dns.lookupService(address, 0);
+      if (!hostname || hostname === address) return 'unknown';
+      const forward = await dns.lookup(hostname, { all: true });
+      return forward.some((f) => f.address === address) ? hostname : 'unknown';
+    } catch {
+      return 'unknown';
+    }
+  })();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve('unknown'), PEERNAME_TIMEOUT_MS);
+  });
+  const name = await Promise.race([attempt, timeout]);
+  clearTimeout(timer);
+  return name;
+}
