@@ -1,0 +1,58 @@
+// Runs a translated POSIX regex with POSIX's leftmost-longest rule for the overall match.
+//
+// JS regexes are leftmost-first: /(a|ab)/ on "ab" matches "a", glibc matches "ab". Whether a
+// rule matches at all is the same under both rules (same language, same leftmost start), so
+// rules without $n substitution just test. Rules that substitute need the exact span: the
+// first JS match gives the leftmost start s and a lower bound for the end; then candidate ends
+// are tried from the end of the key downwards with an anchored match, and the first that
+// matches is the POSIX span. Within that span the groups are assigned by JS's priority order,
+// which can still differ from POSIX's subexpression rule in rare patterns (see
+// docs/pattern-tables.md).
+import { LONGEST_MATCH_SEARCH_LIMIT } from './regex-safety.js';
+import type { TranslatedRegex } from './posix-regex.js';
+
+export class PosixMatcher {
+  private readonly search: RegExp;
+  private anchoredAtEnd: RegExp | undefined;
+  private readonly endingAt = new Map<number, RegExp>();
+
+  constructor(private readonly translated: TranslatedRegex) {
+    this.search = new RegExp(translated.source);
+  }
+
+  test(key: string): boolean {
+    return this.search.test(key);
+  }
+
+  /** Groups of the leftmost-longest match (index 0 = whole match), or undefined. */
+  exec(key: string): (string | undefined)[] | undefined {
+    const first = this.search.exec(key);
+    if (!first) return undefined;
+    const start = first.index;
+    const firstEnd = start + first[0].length;
+    if (firstEnd === key.length || key.length - firstEnd > LONGEST_MATCH_SEARCH_LIMIT) return [...first];
+    for (let end = key.length; end > firstEnd; end--) {
+      const m = this.matchEndingAt(key, start, end);
+      if (m) return [...m];
+    }
+    return [...first];
+  }
+
+  private matchEndingAt(key: string, start: number, end: number): RegExpExecArray | null {
+    if (!this.translated.endSensitive) {
+      // Nothing in the pattern looks past the match end, so cutting the key there is exact.
+      this.anchoredAtEnd ??= new RegExp(`(?:${this.translated.source})$`, 'y');
+      this.anchoredAtEnd.lastIndex = start;
+      return this.anchoredAtEnd.exec(key.slice(0, end));
+    }
+    const tail = key.length - end;
+    let re = this.endingAt.get(tail);
+    if (!re) {
+      if (this.endingAt.size >= 64) this.endingAt.clear();
+      re = new RegExp(`(?:${this.translated.source})(?=[\\s\\S]{${tail}}$)`, 'y');
+      this.endingAt.set(tail, re);
+    }
+    re.lastIndex = start;
+    return re.exec(key);
+  }
+}
