@@ -154,7 +154,7 @@ export async function open(name: string, options: PatternOpenOptions = {}): Prom
     async lookup(key: string): Promise<string | undefined> {
       const address = parseAddress(key);
       if (!address) return undefined;
-      const value = rules.search(
+      const value = await rules.search(
         (rule) => (matches(rule.pattern, address) ? rule.value : undefined),
         (condition) => matches(condition, address),
       );

@@ -51,14 +51,17 @@ export class RuleList<M, C> {
    * First-match search. `test` decides a match rule (returning a result or undefined);
    * `holds` decides an if condition.
    */
-  search<R>(test: (rule: M) => R | undefined, holds: (condition: C) => boolean): R | undefined {
+  async search<R>(
+    test: (rule: M) => R | undefined | Promise<R | undefined>,
+    holds: (condition: C) => boolean | Promise<boolean>,
+  ): Promise<R | undefined> {
     for (let i = 0; i < this.rules.length; i++) {
       const rule = this.rules[i]!;
       if (rule.kind === 'match') {
-        const result = test(rule.rule);
+        const result = await test(rule.rule);
         if (result !== undefined) return result;
       } else if (rule.kind === 'if') {
-        if (holds(rule.condition)) continue;
+        if (await holds(rule.condition)) continue;
         if (rule.endifIndex === undefined) return undefined;
         i = rule.endifIndex;
       }

@@ -357,7 +357,8 @@ class Translator {
     switch (ch) {
       case 'A':
       case 'G':
-        return { js: '(?<![\\s\\S])', quantifiable: false };
+        // The JS "m" flag is never used, so "^" is the start of the subject.
+        return { js: '^', quantifiable: false };
       case 'z':
         return { js: '$', quantifiable: false };
       case 'Z':

@@ -21,7 +21,7 @@ import {
   type DelimitedPattern,
 } from './pattern-syntax.js';
 import { PcreSyntaxError, translatePcre, type DollarMode, type PcreOptions } from './pcre-regex.js';
-import { enableLinearRegexFallback } from './regex-safety.js';
+import { enableLinearRegexFallback, RegexTimeoutError, SafeRegExp } from './regex-safety.js';
 
 type Warn = (byteText: string) => void;
 
@@ -36,7 +36,7 @@ interface PatternWithOptions extends DelimitedPattern {
  * linear-time engine) serves every other key, and the exact variant is built on first need.
  */
 class PcreMatcher {
-  private readonly variants = new Map<DollarMode, RegExp>();
+  private readonly variants = new Map<DollarMode, SafeRegExp>();
   readonly groups: number;
   private readonly jsGroup: number[];
 
@@ -47,41 +47,43 @@ class PcreMatcher {
     this.variants.set('end-only', this.toRegExp(translated.source));
   }
 
-  private toRegExp(source: string): RegExp {
+  private toRegExp(source: string): SafeRegExp {
     // PCRE2_ANCHORED: the match must start at the start of the subject (sticky at 0).
-    return new RegExp(source, this.pattern.anchored ? 'y' : '');
+    return new SafeRegExp(new RegExp(source, this.pattern.anchored ? 'y' : ''));
   }
 
-  private compile(mode: DollarMode): RegExp {
+  private compile(mode: DollarMode): SafeRegExp {
     return this.toRegExp(translatePcre(this.pattern.body, this.pattern.options, mode).source);
   }
 
-  private regexFor(key: string): RegExp {
+  private regexFor(key: string): SafeRegExp {
     const mode: DollarMode = key.endsWith('\n') ? 'before-final-newline' : 'end-only';
     let re = this.variants.get(mode);
     if (!re) {
       re = this.compile(mode);
       this.variants.set(mode, re);
     }
-    re.lastIndex = 0;
     return re;
   }
 
-  test(key: string): boolean {
-    return this.regexFor(key).test(key);
+  /** Throws RegexTimeoutError when the match runs too long (see regex-safety.ts). */
+  async test(key: string): Promise<boolean> {
+    return (await this.regexFor(key).exec(key)) !== null;
   }
 
   /** Groups in PCRE numbering (index 0 = whole match), or undefined. */
-  exec(key: string): (string | undefined)[] | undefined {
-    const m = this.regexFor(key).exec(key);
+  async exec(key: string): Promise<(string | undefined)[] | undefined> {
+    const m = await this.regexFor(key).exec(key);
     if (!m) return undefined;
-    return this.jsGroup.map((js) => m[js]);
+    return this.jsGroup.map((js) => m.groups[js]);
   }
 }
 
 interface CompiledPattern {
   matcher: PcreMatcher;
   positive: boolean;
+  /** "pcre map NAME, line N", for warnings at lookup time. */
+  where: string;
 }
 
 interface MatchRule {
@@ -128,7 +130,7 @@ function getPattern(text: string, from: number, where: string, warn: Warn): Patt
 
 function compile(pattern: PatternWithOptions, where: string, warn: Warn): CompiledPattern | undefined {
   try {
-    return { matcher: new PcreMatcher(pattern), positive: pattern.positive };
+    return { matcher: new PcreMatcher(pattern), positive: pattern.positive, where };
   } catch (e) {
     if (e instanceof PcreSyntaxError) {
       warn(`${where}: error in regex at offset ${e.offset}: ${e.message}`);
@@ -203,8 +205,27 @@ function parseLine(
   warn(`${where}: ignoring unrecognized request`);
 }
 
-function holds(pattern: CompiledPattern, key: string): boolean {
-  return pattern.matcher.test(key) === pattern.positive;
+/**
+ * Run a match; one that exceeds the time limit counts as "no match" for positive and negative
+ * rules alike, with the warning Postfix logs when PCRE's backtracking limit is hit.
+ */
+async function guarded<T>(
+  pattern: CompiledPattern,
+  warn: Warn,
+  run: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await run();
+  } catch (e) {
+    if (!(e instanceof RegexTimeoutError)) throw e;
+    warn(`${pattern.where}: backtracking limit exceeded`);
+    return undefined;
+  }
+}
+
+async function holds(pattern: CompiledPattern, key: string, warn: Warn): Promise<boolean> {
+  const matched = await guarded(pattern, warn, () => pattern.matcher.test(key));
+  return matched !== undefined && matched === pattern.positive;
 }
 
 export async function open(name: string, options: PatternOpenOptions = {}): Promise<LookupTable> {
@@ -219,11 +240,11 @@ export async function open(name: string, options: PatternOpenOptions = {}): Prom
     warn(`pcre map ${source.label}, line ${lineno}: IF has no matching ENDIF`);
   }
 
-  const test = (key: string) => (rule: MatchRule) => {
+  const test = (key: string) => async (rule: MatchRule) => {
     if (rule.replacement.maxGroup === 0) {
-      return holds(rule.pattern, key) ? expandReplacement(rule.replacement, []) : undefined;
+      return (await holds(rule.pattern, key, warn)) ? expandReplacement(rule.replacement, []) : undefined;
     }
-    const groups = rule.pattern.matcher.exec(key);
+    const groups = await guarded(rule.pattern, warn, () => rule.pattern.matcher.exec(key));
     return groups ? expandReplacement(rule.replacement, groups) : undefined;
   };
 
@@ -233,7 +254,7 @@ export async function open(name: string, options: PatternOpenOptions = {}): Prom
     fixedKeys: false,
     async lookup(key: string): Promise<string | undefined> {
       const bytes = toBytes(key);
-      const result = rules.search(test(bytes), (condition) => holds(condition, bytes));
+      const result = await rules.search(test(bytes), (condition) => holds(condition, bytes, warn));
       return result === undefined ? undefined : fromBytes(result);
     },
     async close(): Promise<void> {},

@@ -264,11 +264,12 @@ class Translator {
       case '>':
         this.endSensitive = true;
         return { js: `\\b(?<=${WORD})`, quantifiable: false };
+      // Buffer start and end. The JS "m" flag is never used, so ^ and $ mean exactly that.
       case '`':
-        return { js: '(?<![\\s\\S])', quantifiable: false };
+        return { js: '^', quantifiable: false };
       case "'":
         this.endSensitive = true;
-        return { js: '(?![\\s\\S])', quantifiable: false };
+        return { js: '$', quantifiable: false };
     }
     // glibc quirk: with REG_ICASE an escaped lower-case letter never matches (the subject is
     // case-translated, the escaped pattern character is not).

@@ -8,51 +8,50 @@
 // matches is the POSIX span. Within that span the groups are assigned by JS's priority order,
 // which can still differ from POSIX's subexpression rule in rare patterns (see
 // docs/pattern-tables.md).
-import { LONGEST_MATCH_SEARCH_LIMIT } from './regex-safety.js';
+import { LONGEST_MATCH_SEARCH_LIMIT, SafeRegExp, type SafeMatch } from './regex-safety.js';
 import type { TranslatedRegex } from './posix-regex.js';
 
 export class PosixMatcher {
-  private readonly search: RegExp;
-  private anchoredAtEnd: RegExp | undefined;
-  private readonly endingAt = new Map<number, RegExp>();
+  private readonly search: SafeRegExp;
+  private anchoredAtEnd: SafeRegExp | undefined;
+  private readonly endingAt = new Map<number, SafeRegExp>();
 
   constructor(private readonly translated: TranslatedRegex) {
-    this.search = new RegExp(translated.source);
+    this.search = new SafeRegExp(new RegExp(translated.source));
   }
 
-  test(key: string): boolean {
-    return this.search.test(key);
+  /** Throws RegexTimeoutError when the match runs too long (see regex-safety.ts). */
+  async test(key: string): Promise<boolean> {
+    return (await this.search.exec(key)) !== null;
   }
 
   /** Groups of the leftmost-longest match (index 0 = whole match), or undefined. */
-  exec(key: string): (string | undefined)[] | undefined {
-    const first = this.search.exec(key);
+  async exec(key: string): Promise<(string | undefined)[] | undefined> {
+    const first = await this.search.exec(key);
     if (!first) return undefined;
     const start = first.index;
-    const firstEnd = start + first[0].length;
-    if (firstEnd === key.length || key.length - firstEnd > LONGEST_MATCH_SEARCH_LIMIT) return [...first];
+    const firstEnd = start + first.groups[0]!.length;
+    if (firstEnd === key.length || key.length - firstEnd > LONGEST_MATCH_SEARCH_LIMIT) return first.groups;
     for (let end = key.length; end > firstEnd; end--) {
-      const m = this.matchEndingAt(key, start, end);
-      if (m) return [...m];
+      const m = await this.matchEndingAt(key, start, end);
+      if (m) return m.groups;
     }
-    return [...first];
+    return first.groups;
   }
 
-  private matchEndingAt(key: string, start: number, end: number): RegExpExecArray | null {
+  private matchEndingAt(key: string, start: number, end: number): Promise<SafeMatch | null> {
     if (!this.translated.endSensitive) {
       // Nothing in the pattern looks past the match end, so cutting the key there is exact.
-      this.anchoredAtEnd ??= new RegExp(`(?:${this.translated.source})$`, 'y');
-      this.anchoredAtEnd.lastIndex = start;
-      return this.anchoredAtEnd.exec(key.slice(0, end));
+      this.anchoredAtEnd ??= new SafeRegExp(new RegExp(`(?:${this.translated.source})$`, 'y'));
+      return this.anchoredAtEnd.exec(key.slice(0, end), start);
     }
     const tail = key.length - end;
     let re = this.endingAt.get(tail);
     if (!re) {
       if (this.endingAt.size >= 64) this.endingAt.clear();
-      re = new RegExp(`(?:${this.translated.source})(?=[\\s\\S]{${tail}}$)`, 'y');
+      re = new SafeRegExp(new RegExp(`(?:${this.translated.source})(?=[\\s\\S]{${tail}}$)`, 'y'));
       this.endingAt.set(tail, re);
     }
-    re.lastIndex = start;
-    return re.exec(key);
+    return re.exec(key, start);
   }
 }

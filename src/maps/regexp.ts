@@ -20,11 +20,13 @@ import {
 } from './pattern-syntax.js';
 import { PosixRegexError, translatePosix, type PosixFlags } from './posix-regex.js';
 import { PosixMatcher } from './regexp-match.js';
-import { enableLinearRegexFallback } from './regex-safety.js';
+import { enableLinearRegexFallback, RegexTimeoutError } from './regex-safety.js';
 
 interface CompiledPattern {
   matcher: PosixMatcher;
   positive: boolean;
+  /** "regexp map NAME, line N", for warnings at lookup time. */
+  where: string;
   /** Capturing groups in the pattern (re_nsub). */
   groups: number;
 }
@@ -67,7 +69,12 @@ function getPattern(text: string, from: number, where: string, warn: Warn): Patt
 function compile(pattern: PatternWithFlags, where: string, warn: Warn): CompiledPattern | undefined {
   try {
     const translated = translatePosix(pattern.body, pattern.flags);
-    return { matcher: new PosixMatcher(translated), positive: pattern.positive, groups: translated.groups };
+    return {
+      matcher: new PosixMatcher(translated),
+      positive: pattern.positive,
+      groups: translated.groups,
+      where,
+    };
   } catch (e) {
     if (!(e instanceof PosixRegexError)) throw e;
     warn(`${where}: ${e.message}`);
@@ -147,8 +154,27 @@ function parseLine(
   warn(`${where}: ignoring unrecognized request`);
 }
 
-function holds(pattern: CompiledPattern, key: string): boolean {
-  return pattern.matcher.test(key) === pattern.positive;
+/**
+ * Run a match; a match that exceeds the time limit counts as "no match" for positive and
+ * negative rules alike, as a regexec() error does in Postfix.
+ */
+async function guarded<T>(
+  pattern: CompiledPattern,
+  warn: Warn,
+  run: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await run();
+  } catch (e) {
+    if (!(e instanceof RegexTimeoutError)) throw e;
+    warn(`${pattern.where}: ${e.message}: treating as no match`);
+    return undefined;
+  }
+}
+
+async function holds(pattern: CompiledPattern, key: string, warn: Warn): Promise<boolean> {
+  const matched = await guarded(pattern, warn, () => pattern.matcher.test(key));
+  return matched !== undefined && matched === pattern.positive;
 }
 
 export async function open(name: string, options: PatternOpenOptions = {}): Promise<LookupTable> {
@@ -170,17 +196,17 @@ export async function open(name: string, options: PatternOpenOptions = {}): Prom
     warn(`regexp map ${source.label}, line ${lineno}: IF has no matching ENDIF`);
   }
 
-  const test = (key: string) => (rule: MatchRule) => {
+  const test = (key: string) => async (rule: MatchRule) => {
     let groups: (string | undefined)[] = [];
     if (rule.replacement.maxGroup > 0) {
       // Only positive rules can substitute (checked at load time).
-      const m = rule.first.matcher.exec(key);
+      const m = await guarded(rule.first, warn, () => rule.first.matcher.exec(key));
       if (!m) return undefined;
       groups = m;
-    } else if (!holds(rule.first, key)) {
+    } else if (!(await holds(rule.first, key, warn))) {
       return undefined;
     }
-    if (rule.second && !holds(rule.second, key)) return undefined;
+    if (rule.second && !(await holds(rule.second, key, warn))) return undefined;
     return expandReplacement(rule.replacement, groups);
   };
 
@@ -190,7 +216,7 @@ export async function open(name: string, options: PatternOpenOptions = {}): Prom
     fixedKeys: false,
     async lookup(key: string): Promise<string | undefined> {
       const bytes = toBytes(key);
-      const result = rules.search(test(bytes), (condition) => holds(condition, bytes));
+      const result = await rules.search(test(bytes), (condition) => holds(condition, bytes, warn));
       return result === undefined ? undefined : fromBytes(result);
     },
     async close(): Promise<void> {},
