@@ -22,6 +22,11 @@ export interface PcreOptions {
 
 export interface TranslatedPcre {
   source: string;
+  /**
+   * Compile with the JS "i" flag: the pattern is caseless throughout and uses
+   * back-references, which PCRE compares caselessly (JS only does so under "i").
+   */
+  ignoreCase: boolean;
   /** Capture groups as PCRE numbers them. */
   groups: number;
   /** jsGroup[n] = index of PCRE group n in the JS match array. */
@@ -67,6 +72,8 @@ class Translator {
   private readonly names = new Map<string, number>();
   private readonly pendingNames: { name: string; offset: number }[] = [];
   private readonly pendingNumbers: { n: number; offset: number }[] = [];
+  /** Some part of the pattern is case-sensitive (then "i" cannot be used). */
+  private caseSensitivePart = false;
 
   constructor(
     private readonly re: string,
@@ -104,7 +111,8 @@ class Translator {
     });
     const jsGroup = [0];
     for (let n = 1; n <= this.pcreGroups; n++) jsGroup.push(jsNumber.get(`p${n}`)!);
-    return { source, groups: this.pcreGroups, jsGroup };
+    const backrefs = this.pendingNumbers.length + this.pendingNames.length > 0;
+    return { source, ignoreCase: backrefs && !this.caseSensitivePart, groups: this.pcreGroups, jsGroup };
   }
 
   /** Opening text of a capture group with PCRE number n (or a synthetic one). */
@@ -221,6 +229,7 @@ class Translator {
   }
 
   private atom(flags: PcreOptions, depth: number): Atom {
+    if (!flags.caseless) this.caseSensitivePart = true;
     const start = this.pos;
     const ch = this.re[this.pos++]!;
     switch (ch) {

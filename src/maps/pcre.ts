@@ -44,16 +44,17 @@ class PcreMatcher {
     const translated = translatePcre(pattern.body, pattern.options, 'end-only');
     this.groups = translated.groups;
     this.jsGroup = translated.jsGroup;
-    this.variants.set('end-only', this.toRegExp(translated.source));
+    this.variants.set('end-only', this.toRegExp(translated.source, translated.ignoreCase));
   }
 
-  private toRegExp(source: string): SafeRegExp {
+  private toRegExp(source: string, ignoreCase: boolean): SafeRegExp {
     // PCRE2_ANCHORED: the match must start at the start of the subject (sticky at 0).
-    return new SafeRegExp(new RegExp(source, this.pattern.anchored ? 'y' : ''));
+    return new SafeRegExp(new RegExp(source, (this.pattern.anchored ? 'y' : '') + (ignoreCase ? 'i' : '')));
   }
 
   private compile(mode: DollarMode): SafeRegExp {
-    return this.toRegExp(translatePcre(this.pattern.body, this.pattern.options, mode).source);
+    const translated = translatePcre(this.pattern.body, this.pattern.options, mode);
+    return this.toRegExp(translated.source, translated.ignoreCase);
   }
 
   private regexFor(key: string): SafeRegExp {

@@ -29,6 +29,11 @@ export interface TranslatedRegex {
   endSensitive: boolean;
   /** True when the translation uses back-references (never linear-time in V8). */
   backrefs: boolean;
+  /**
+   * JS flags to compile with: "i" when a case-insensitive pattern uses back-references, which
+   * glibc compares case-insensitively (JS only does so under "i").
+   */
+  flags: string;
 }
 
 /** glibc regerror() texts. */
@@ -77,7 +82,13 @@ class Translator {
       // Only an unmatched close of a group can stop the top level.
       throw new PosixRegexError(REG_ERRORS.ERPAREN);
     }
-    return { source, groups: this.groupsOpened, endSensitive: this.endSensitive, backrefs: this.backrefs };
+    return {
+      source,
+      groups: this.groupsOpened,
+      endSensitive: this.endSensitive,
+      backrefs: this.backrefs,
+      flags: this.backrefs && this.flags.icase ? 'i' : '',
+    };
   }
 
   private peek(offset = 0): string | undefined {

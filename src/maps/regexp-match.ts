@@ -17,7 +17,7 @@ export class PosixMatcher {
   private readonly endingAt = new Map<number, SafeRegExp>();
 
   constructor(private readonly translated: TranslatedRegex) {
-    this.search = new SafeRegExp(new RegExp(translated.source));
+    this.search = new SafeRegExp(new RegExp(translated.source, translated.flags));
   }
 
   /** Throws RegexTimeoutError when the match runs too long (see regex-safety.ts). */
@@ -42,14 +42,17 @@ export class PosixMatcher {
   private matchEndingAt(key: string, start: number, end: number): Promise<SafeMatch | null> {
     if (!this.translated.endSensitive) {
       // Nothing in the pattern looks past the match end, so cutting the key there is exact.
-      this.anchoredAtEnd ??= new SafeRegExp(new RegExp(`(?:${this.translated.source})$`, 'y'));
+      this.anchoredAtEnd ??= new SafeRegExp(
+        new RegExp(`(?:${this.translated.source})$`, `y${this.translated.flags}`),
+      );
       return this.anchoredAtEnd.exec(key.slice(0, end), start);
     }
     const tail = key.length - end;
     let re = this.endingAt.get(tail);
     if (!re) {
       if (this.endingAt.size >= 64) this.endingAt.clear();
-      re = new SafeRegExp(new RegExp(`(?:${this.translated.source})(?=[\\s\\S]{${tail}}$)`, 'y'));
+      const source = `(?:${this.translated.source})(?=[\\s\\S]{${tail}}$)`;
+      re = new SafeRegExp(new RegExp(source, `y${this.translated.flags}`));
       this.endingAt.set(tail, re);
     }
     return re.exec(key, start);

@@ -36,6 +36,8 @@ const cases: Case[] = [
       '/^in2:(?i:ab)c$/i inline-group',
       '/^é$/ utf8-bytes',
       '/^..$/ two-bytes',
+      '/^br:(a)\\1$/ backref-folds',
+      '/^bs:(?-i)(a)\\1$/ backref-exact',
     ],
     keys: [
       'ci:EXACT',
@@ -57,6 +59,9 @@ const cases: Case[] = [
       'in2:ABC',
       'é',
       'É',
+      'br:aA',
+      'bs:aA',
+      'bs:aa',
     ],
   },
   {
