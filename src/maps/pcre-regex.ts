@@ -193,7 +193,7 @@ class Translator {
   private quantifier(
     flags: PcreOptions,
   ): { text: string; mode: 'greedy' | 'lazy' | 'possessive'; offset: number } | undefined {
-    const offset = this.pos;
+    let offset = this.pos;
     const ch = this.peek();
     let text: string;
     if (ch === '*' || ch === '+' || ch === '?') {
@@ -210,6 +210,8 @@ class Translator {
       if (max < min) this.fail('numbers out of order in {} quantifier', this.pos + m[0].length - 1);
       text = max === Infinity ? `{${min},}` : min === max ? `{${min}}` : `{${min},${max}}`;
       this.pos += m[0].length;
+      // PCRE2 reports a misplaced {n,m} at its closing brace.
+      offset = this.pos - 1;
     } else {
       return undefined;
     }

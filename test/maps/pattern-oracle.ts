@@ -15,6 +15,8 @@ export interface Observed {
   warnings: string[];
   /** Fatal error text (table could not be opened), if any. */
   fatal?: string;
+  /** postmap's exit status for `-q -`: 0 when some key was found, else 1. */
+  status: number;
 }
 
 /** A config directory with an empty main.cf that postmap accepts without complaint. */
@@ -52,7 +54,8 @@ export function postmapQuery(configDir: string, map: string, keys: string[]): Ob
       fatal = line.slice('postmap: fatal: '.length);
     }
   }
-  return fatal === undefined ? { found, warnings } : { found, warnings, fatal };
+  const status = r.status ?? -1;
+  return fatal === undefined ? { found, warnings, status } : { found, warnings, fatal, status };
 }
 
 /** Ask an Outpost driver the same questions. */
@@ -66,7 +69,7 @@ export async function driverQuery(
   try {
     table = await open(name, { warn: (m) => warnings.push(m) });
   } catch (e) {
-    return { found: {}, warnings, fatal: (e as Error).message };
+    return { found: {}, warnings, fatal: (e as Error).message, status: 1 };
   }
   const found: Record<string, string> = {};
   for (const key of keys) {
@@ -74,7 +77,8 @@ export async function driverQuery(
     if (value !== undefined) found[key] = value;
   }
   await table.close();
-  return { found, warnings };
+  // What postmap -q - would exit with for these answers.
+  return { found, warnings, status: Object.keys(found).length > 0 ? 0 : 1 };
 }
 
 /** The inline form Postfix 3.7 accepts: "{ {rule1}, {rule2} }". */
