@@ -216,6 +216,13 @@ export async function readPatternSource(
   try {
     content = await readFile(path);
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EISDIR') {
+      // Postfix opens a directory fine and then fails to read it: dict_cidr.c treats the read
+      // error as fatal, dict_regexp.c and dict_pcre.c just see an empty table.
+      if (type === 'cidr')
+        throw new TableError(`cidr map ${name}: read error: Is a directory`, `${type}:${name}`);
+      return { label: toBytes(name), lines: [] };
+    }
     throw new TableError(`open ${name}: ${describeError(e)}`, `${type}:${name}`);
   }
   const label = toBytes(name);

@@ -168,7 +168,7 @@ cases.forEach((c, index) => {
 
 test('cidr: unreadable file and broken inline form are TableErrors', async (t) => {
   if (!needPeer(t, 'postfix', hasPostfix())) return;
-  for (const name of ['{{1.2.3.4 a}', join(dir, 'missing.cidr')]) {
+  for (const name of ['{{1.2.3.4 a}', join(dir, 'missing.cidr'), dir]) {
     const expected = postmapQuery(configDir, `cidr:${name}`, ['1.2.3.4']);
     await assert.rejects(open(name, { warn: () => {} }), (e: unknown) => {
       assert.ok(e instanceof TableError);

@@ -261,3 +261,21 @@ test('pcre: catastrophic backtracking does not hang a lookup', async () => {
   assert.ok(warnings.length >= 1);
   assert.match(warnings[0]!, /^pcre map \{.*\}, line 3: backtracking limit exceeded$/);
 });
+
+test('pcre: a directory reads as an empty table, as in Postfix', async (t) => {
+  if (!needPeer(t, 'postfix', hasPostfix())) return;
+  const expected = postmapQuery(configDir, `pcre:${dir}`, ['x']);
+  assert.deepEqual(await driverQuery(open, dir, ['x']), expected);
+});
+
+test('pcre: noRegexpSubstitution skips $n rules as trivial-rewrite does', async () => {
+  const warnings: string[] = [];
+  const table = await open('{ {/^(.*)@x$/ smtp:$1}, {/@x$/ smtp:fixed} }', {
+    warn: (m) => warnings.push(m),
+    noRegexpSubstitution: true,
+  });
+  assert.equal(await table.lookup('a@x'), 'smtp:fixed');
+  assert.deepEqual(warnings, [
+    'pcre map { {/^(.*)@x$/ smtp:$1}, {/@x$/ smtp:fixed} }, line 1: regular expression substitution is not allowed: skipping this rule',
+  ]);
+});

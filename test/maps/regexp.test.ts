@@ -290,3 +290,21 @@ test('regexp: a catastrophic-backtracking pattern does not hang a lookup', async
     /^regexp map \{.*\}, line 3: regular expression match exceeded \d+ ms: treating as no match$/,
   );
 });
+
+test('regexp: a directory reads as an empty table, as in Postfix', async (t) => {
+  if (!needPeer(t, 'postfix', hasPostfix())) return;
+  const expected = postmapQuery(configDir, `regexp:${dir}`, ['x']);
+  assert.deepEqual(await driverQuery(open, dir, ['x']), expected);
+});
+
+test('regexp: noRegexpSubstitution skips $n rules as trivial-rewrite does', async () => {
+  const warnings: string[] = [];
+  const table = await open('{ {/^(.*)@x$/ smtp:$1}, {/@x$/ smtp:fixed} }', {
+    warn: (m) => warnings.push(m),
+    noRegexpSubstitution: true,
+  });
+  assert.equal(await table.lookup('a@x'), 'smtp:fixed');
+  assert.deepEqual(warnings, [
+    'regexp map { {/^(.*)@x$/ smtp:$1}, {/@x$/ smtp:fixed} }, line 1: regular expression substitution is not allowed: skipping this rule',
+  ]);
+});
