@@ -80,7 +80,7 @@ class Translator {
     const source = this.alternation(0);
     if (this.pos < this.re.length) {
       // Only an unmatched close of a group can stop the top level.
-      throw new PosixRegexError(REG_ERRORS.ERPAREN);
+      throw new PosixRegexError(REG_ERRORS.EPAREN);
     }
     return {
       source,
@@ -119,7 +119,8 @@ class Translator {
     const branchStart = this.pos;
     while (this.pos < this.re.length && !this.atAlternation() && !this.atGroupClose(depth)) {
       if (!this.flags.extended && this.peek() === '\\' && this.peek(1) === ')' && depth === 0) {
-        throw new PosixRegexError(REG_ERRORS.ERPAREN);
+        // glibc reports an unmatched "\)" in a basic RE as an unmatched "\(".
+        throw new PosixRegexError(REG_ERRORS.EPAREN);
       }
       // BRE: "*" right after a leading "^" is a literal, like "*" at the start.
       const literalStar =
@@ -297,6 +298,7 @@ class Translator {
       negate = true;
       this.pos++;
     }
+    if (this.pos >= re.length) throw new PosixRegexError(REG_ERRORS.BADPAT);
     const set = new ByteSet();
     let first = true;
     for (;;) {
@@ -315,11 +317,15 @@ class Translator {
         if (!cls) throw new PosixRegexError(REG_ERRORS.ECTYPE);
         set.addSet(cls);
         this.pos = end + 2;
+        // A class cannot start a range.
+        if (re[this.pos] === '-' && re[this.pos + 1] !== ']') throw new PosixRegexError(REG_ERRORS.ERANGE);
         continue;
       }
       const start = this.bracketElement();
       if (re[this.pos] === '-' && re[this.pos + 1] !== ']' && this.pos + 1 < re.length) {
         this.pos++;
+        // Nor end one.
+        if (re.startsWith('[:', this.pos)) throw new PosixRegexError(REG_ERRORS.ERANGE);
         const end = this.bracketElement();
         if (end < start) throw new PosixRegexError(REG_ERRORS.ERANGE);
         set.addRange(start, end);
