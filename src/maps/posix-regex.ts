@@ -25,8 +25,6 @@ export interface TranslatedRegex {
   source: string;
   /** Number of capturing groups (re_nsub). */
   groups: number;
-  /** True when a match's outcome can depend on text after the match end ($, \b, \>, ...). */
-  endSensitive: boolean;
   /** True when the translation uses back-references (never linear-time in V8). */
   backrefs: boolean;
   /**
@@ -68,7 +66,6 @@ class Translator {
   private pos = 0;
   private groupsOpened = 0;
   private readonly closedGroups = new Set<number>();
-  endSensitive = false;
   backrefs = false;
 
   constructor(
@@ -85,7 +82,6 @@ class Translator {
     return {
       source,
       groups: this.groupsOpened,
-      endSensitive: this.endSensitive,
       backrefs: this.backrefs,
       flags: this.backrefs && this.flags.icase ? 'i' : '',
     };
@@ -200,7 +196,6 @@ class Translator {
   }
 
   private anchorEnd(): string {
-    this.endSensitive = true;
     return this.flags.newline ? '(?![^\\n])' : '$';
   }
 
@@ -265,22 +260,17 @@ class Translator {
       case 'S':
         return { js: '[^\\t-\\r ]', quantifiable: true };
       case 'b':
-        this.endSensitive = true;
         return { js: '\\b', quantifiable: false };
       case 'B':
-        this.endSensitive = true;
         return { js: '\\B', quantifiable: false };
       case '<':
-        this.endSensitive = true;
         return { js: `\\b(?=${WORD})`, quantifiable: false };
       case '>':
-        this.endSensitive = true;
         return { js: `\\b(?<=${WORD})`, quantifiable: false };
       // Buffer start and end. The JS "m" flag is never used, so ^ and $ mean exactly that.
       case '`':
         return { js: '^', quantifiable: false };
       case "'":
-        this.endSensitive = true;
         return { js: '$', quantifiable: false };
     }
     // glibc quirk: with REG_ICASE an escaped lower-case letter never matches (the subject is

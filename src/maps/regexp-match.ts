@@ -5,16 +5,20 @@
 // rules without $n substitution just test. Rules that substitute need the exact span: the
 // first JS match gives the leftmost start s and a lower bound for the end; then candidate ends
 // are tried from the end of the key downwards with an anchored match, and the first that
-// matches is the POSIX span. Within that span the groups are assigned by JS's priority order,
-// which can still differ from POSIX's subexpression rule in rare patterns (see
-// docs/pattern-tables.md).
-import { LONGEST_MATCH_SEARCH_LIMIT, SafeRegExp, type SafeMatch } from './regex-safety.js';
+// matches is the POSIX span. Within that span the groups are assigned by JS's priority order
+// (see docs/pattern-tables.md for where that differs).
+//
+// "The match ends at e" is tested without a lookahead (which would keep V8's linear-time engine
+// away): the key is cut after e + 1 and the regex must be followed by exactly one character.
+// Nothing in a translated POSIX pattern looks further ahead than one character ($, \b, \<, \>,
+// and the "m" flag anchors all look at one), so the cut is exact.
+import { LONGEST_MATCH_SEARCH_LIMIT, SafeRegExp } from './regex-safety.js';
 import type { TranslatedRegex } from './posix-regex.js';
 
 export class PosixMatcher {
   private readonly search: SafeRegExp;
-  private anchoredAtEnd: SafeRegExp | undefined;
-  private readonly endingAt = new Map<number, SafeRegExp>();
+  private endingAtEnd: SafeRegExp | undefined;
+  private endingBeforeOneMore: SafeRegExp | undefined;
 
   constructor(private readonly translated: TranslatedRegex) {
     this.search = new SafeRegExp(new RegExp(translated.source, translated.flags));
@@ -34,27 +38,19 @@ export class PosixMatcher {
     if (firstEnd === key.length || key.length - firstEnd > LONGEST_MATCH_SEARCH_LIMIT) return first.groups;
     for (let end = key.length; end > firstEnd; end--) {
       const m = await this.matchEndingAt(key, start, end);
-      if (m) return m.groups;
+      if (m) return m.groups.slice(0, this.translated.groups + 1);
     }
     return first.groups;
   }
 
-  private matchEndingAt(key: string, start: number, end: number): Promise<SafeMatch | null> {
-    if (!this.translated.endSensitive) {
-      // Nothing in the pattern looks past the match end, so cutting the key there is exact.
-      this.anchoredAtEnd ??= new SafeRegExp(
-        new RegExp(`(?:${this.translated.source})$`, `y${this.translated.flags}`),
-      );
-      return this.anchoredAtEnd.exec(key.slice(0, end), start);
+  private matchEndingAt(key: string, start: number, end: number) {
+    const { source, flags } = this.translated;
+    if (end === key.length) {
+      this.endingAtEnd ??= new SafeRegExp(new RegExp(`(?:${source})$`, `y${flags}`));
+      return this.endingAtEnd.exec(key, start);
     }
-    const tail = key.length - end;
-    let re = this.endingAt.get(tail);
-    if (!re) {
-      if (this.endingAt.size >= 64) this.endingAt.clear();
-      const source = `(?:${this.translated.source})(?=[\\s\\S]{${tail}}$)`;
-      re = new SafeRegExp(new RegExp(source, `y${this.translated.flags}`));
-      this.endingAt.set(tail, re);
-    }
-    return re.exec(key, start);
+    // Followed by exactly one character: the real key[end], so one-character look-ahead works.
+    this.endingBeforeOneMore ??= new SafeRegExp(new RegExp(`(?:${source})[\\s\\S]$`, `y${flags}`));
+    return this.endingBeforeOneMore.exec(key.slice(0, end + 1), start);
   }
 }
