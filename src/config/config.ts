@@ -130,7 +130,6 @@ export class Config {
     const result = expandValue(text, {
       lookup: (n) => this.raw(n),
       recurse: true,
-      dontParse: (n) => RAW_PARAMETERS.has(n),
       warn: (m) => {
         firstWarning ??= m;
       },

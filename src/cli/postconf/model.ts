@@ -103,7 +103,6 @@ export class PostconfModel {
       lookup: (n) => this.lookupValue(evalMode, n, scope),
       recurse: true,
       warn: (m) => this.report.warn(m),
-      dontParse: (n) => ((this.params.get(n)?.flags ?? 0) & ParamFlag.Raw) !== 0,
     });
     if (r.error) this.report.fatal('macro processing error');
     return r.value;
