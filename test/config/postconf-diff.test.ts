@@ -469,12 +469,6 @@ const EDIT_CASES: Case[] = [
     edit: true,
   },
   {
-    name: '-X repeated request',
-    main: 'relayhost = a\n',
-    args: ['-X', 'relayhost', 'relayhost'],
-    edit: true,
-  },
-  {
     name: '-e into a file without final newline',
     main: 'relayhost = a',
     args: ['-e', 'myorigin=b'],
