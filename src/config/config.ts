@@ -1,6 +1,7 @@
 // The Config object every Outpost module reads parameters from. Values come from
 // main.cf (or master.cf -o overrides), else Postfix 3.7's built-in defaults, and
 // are expanded lazily at the time of use, as Postfix does.
+import { type CompatBreak, compatBreaks, compatLevelOf } from './compat.js';
 import { ConfigError } from './errors.js';
 import { expandValue } from './expand.js';
 import {
@@ -159,6 +160,19 @@ export class Config {
   /** Expanded value split on commas/whitespace, keeping `{...}` groups intact. */
   list(name: string): string[] {
     return splitList(this.get(name));
+  }
+
+  /** Parsed compatibility_level (major<<20 | minor<<10 | patch); malformed values throw. */
+  compatLevel(): number {
+    return compatLevelOf(this);
+  }
+
+  /**
+   * Parameters running on a backwards-compatible default because compatibility_level
+   * is low and they are not set; daemons log compatNotice.* messages for these.
+   */
+  compatBreaks(): Set<CompatBreak> {
+    return compatBreaks(this);
   }
 
   /** A copy with master.cf `-o name=value` settings applied (values expand lazily). */

@@ -12,3 +12,7 @@ export type { ParamType } from './postfix-defaults.js';
 export { loadMasterCf, readMasterCf, parseMasterCf, MASTER_SERVICE_TYPES } from './master-cf.js';
 export type { MasterService, MasterServiceType, MasterCfResult } from './master-cf.js';
 export { resolveServicePort } from './services.js';
+export { compatBreaks, compatNotice, compatLevelOf } from './compat.js';
+export type { CompatBreak, CompatSource } from './compat.js';
+export { parseCompatLevel, compareCompatLevels } from './compat-level.js';
+export { PARAM_MEANINGS } from './param-meanings.js';

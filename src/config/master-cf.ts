@@ -12,6 +12,7 @@ import { describeErrno, splitNameValue } from './main-cf.js';
 import { extractBraced, splitMasterFields } from './master-tokens.js';
 import { parseCompatLevel } from './compat-level.js';
 import { resolveServicePort } from './services.js';
+import { compatNotice } from './compat.js';
 
 export type MasterServiceType = 'inet' | 'unix' | 'unix-dgram' | 'fifo' | 'pass';
 
@@ -181,7 +182,7 @@ function parseEntry(
   const compat = parseCompatLevel(config.get('compatibility_level')) ?? 0;
   const chrootDefault = compat < (parseCompatLevel('1') as number) ? 'y' : 'n';
   if (chroot === '-' && chrootDefault === 'y') {
-    notices.push(`${ctx}: using backwards-compatible default setting chroot=y`);
+    notices.push(compatNotice.masterChroot(path, line));
   }
   const isChroot = bool('chroot', chroot, chrootDefault);
   const wakeupTime = int('wakeup_time', wakeup, '0');
