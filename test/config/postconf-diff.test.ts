@@ -3,6 +3,8 @@
 // set of stderr lines and exit with the same status. Edits (-e, -#, -X) must
 // leave byte-identical main.cf files.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { hasPostfix, needPeer } from '../helpers/peers.js';
 import {
@@ -35,6 +37,8 @@ interface Case extends Files {
    * order (Outpost sorts them), so that tail is compared as a set.
    */
   appended?: number;
+  /** Edits of master.cf: compare the resulting master.cf instead of main.cf. */
+  editsMaster?: boolean;
 }
 
 function sortTail(text: string, count: number): string {
@@ -57,7 +61,12 @@ async function check(c: Case): Promise<void> {
     assert.equal(normalizeStdout(ours.stdout, b), normalizeStdout(real.stdout, a), 'stdout');
     assert.deepEqual(normalizeStderr(ours.stderr, b), normalizeStderr(real.stderr, a), 'stderr');
     assert.equal(ours.status, real.status, 'exit status');
-    if (c.main !== null) {
+    if (c.editsMaster === true) {
+      assert.equal(
+        readFileSync(join(b, 'master.cf'), 'latin1'),
+        readFileSync(join(a, 'master.cf'), 'latin1'),
+      );
+    } else if (c.main !== null) {
       const n = c.appended ?? 0;
       assert.equal(sortTail(readMain(b), n), sortTail(readMain(a), n), 'edited main.cf');
     }
@@ -489,6 +498,66 @@ const EDIT_CASES: Case[] = [
   { name: '-e missing main.cf', main: null, args: ['-e', 'relayhost=a'], edit: true },
 ];
 
+const F = FULL_MASTER_CF;
+const MASTER_EDIT_CASES: Case[] = [
+  {
+    name: '-Me replaces an entry',
+    main: '',
+    master: F,
+    args: [
+      '-Me',
+      'submission/inet = submission inet n - y - - smtpd -o syslog_name=postfix/submission -o { smtpd_banner = hi there }',
+    ],
+  },
+  {
+    name: '-Me appends a new entry',
+    main: '',
+    master: F,
+    args: ['-Me', 'x/unix = x unix - n n - - pipe flags=R user=nobody argv=/bin/cat ${recipient}'],
+  },
+  { name: '-M# comments out an entry', main: '', master: F, args: ['-M#', 'submission/inet'] },
+  { name: '-MX removes an entry', main: '', master: F, args: ['-MX', 'submissions/inet', 'relay/unix'] },
+  {
+    name: '-Fe changes a field',
+    main: '',
+    master: F,
+    args: ['-Fe', 'smtp/inet/chroot=n', 'pickup/unix/wakeup = 30'],
+  },
+  {
+    name: '-Fe changes the command',
+    main: '',
+    master: F,
+    args: ['-Fe', 'submission/inet/command=smtpd -o smtpd_tls_security_level=may -v'],
+  },
+  {
+    name: '-Pe changes and adds -o parameters',
+    main: '',
+    master: F,
+    args: [
+      '-Pe',
+      'submission/inet/smtpd_tls_security_level=may',
+      'submission/inet/smtpd_client_restrictions=permit_sasl_authenticated,reject',
+    ],
+  },
+  {
+    name: '-PX removes a -o parameter',
+    main: '',
+    master: F,
+    args: ['-PX', 'submission/inet/milter_macro_daemon_name'],
+  },
+  { name: '-Pe unmatched service', main: '', master: F, args: ['-Pe', 'nosuch/inet/x=y'] },
+  {
+    name: '-Fe whitespace in a non-command field',
+    main: '',
+    master: F,
+    args: ['-Fe', 'smtp/inet/chroot=a b'],
+  },
+  { name: '-Fe invalid field value', main: '', master: F, args: ['-Fe', 'smtp/inet/chroot=maybe'] },
+  { name: '-Pe whitespace in value', main: '', master: F, args: ['-Pe', 'smtp/inet/smtpd_banner=a b'] },
+  { name: '-Me bad entry', main: '', master: F, args: ['-Me', 'x/unix = x unix - -'] },
+  { name: '-Me without type', main: '', master: F, args: ['-Me', 'x = x unix - - n - - smtpd'] },
+];
+
 const ERROR_CASES: Case[] = [
   { name: 'main.cf: missing =', main: 'relayhost a\n', master: M, args: ['-n'] },
   { name: 'main.cf: missing name', main: '= a\n', master: M, args: ['-n'] },
@@ -586,6 +655,7 @@ for (const [group, cases] of [
   ['main.cf syntax and display', SYNTAX_CASES],
   ['master.cf', MASTER_CASES],
   ['edits', EDIT_CASES],
+  ['master.cf edits', MASTER_EDIT_CASES.map((c) => ({ ...c, edit: true, editsMaster: true }))],
   ['errors', ERROR_CASES],
 ] as const) {
   describe(`postconf differential: ${group}`, { concurrency: 4 }, () => {
