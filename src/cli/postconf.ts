@@ -7,7 +7,7 @@ import { describeErrno, parseMainCf } from '../config/main-cf.js';
 import { ConfigError } from '../config/errors.js';
 import { editMain } from './postconf/edit-main.js';
 import { editMaster } from './postconf/edit-master.js';
-import { FatalExit, type PostconfIO, Reporter } from './postconf/io.js';
+import { FatalExit, type PostconfIO, Reporter, printable } from './postconf/io.js';
 import { buildMasterNameSpaces, readMasterTable } from './postconf/master-table.js';
 import { PARAM_CLASS_MASK, ParamFlag, PostconfModel } from './postconf/model.js';
 import { Mode, parseArgs } from './postconf/options.js';
@@ -66,8 +66,9 @@ function readParameters(model: PostconfModel, dirFromEnv: boolean): void {
   try {
     parsed = parseMainCf(text, path);
   } catch (err) {
-    if (err instanceof ConfigError) return model.report.fatal(err.message);
-    throw err;
+    if (!(err instanceof ConfigError)) throw err;
+    for (const w of err.warningsBefore) model.report.warn(w);
+    return model.report.fatal(err.message);
   }
   for (const w of parsed.warnings) model.report.warn(w);
   for (const [name, entry] of parsed.entries) model.mainDict.set(name, entry.value);
@@ -153,7 +154,7 @@ export function postconfMain(argv: string[], io: PostconfIO, env: NodeJS.Process
     return 0;
   } catch (err) {
     if (err instanceof FatalExit) {
-      io.err(`${io.progname}: fatal: ${err.text}\n`);
+      io.err(`${io.progname}: fatal: ${printable(err.text)}\n`);
       return 1;
     }
     throw err;
