@@ -39,6 +39,8 @@ interface Case extends Files {
   appended?: number;
   /** Edits of master.cf: compare the resulting master.cf instead of main.cf. */
   editsMaster?: boolean;
+  /** Select the directory with MAIL_CONFIG instead of -c. */
+  viaEnv?: boolean;
 }
 
 function sortTail(text: string, count: number): string {
@@ -73,8 +75,10 @@ async function check(c: Case): Promise<void> {
     return;
   }
   const dir = makeConfigDir(c, created);
-  const real = await runRealPostconf(['-c', dir, ...c.args]);
-  const ours = runOutpostInProcess(['-c', dir, ...c.args]);
+  const args = c.viaEnv === true ? c.args : ['-c', dir, ...c.args];
+  const env = c.viaEnv === true ? { MAIL_CONFIG: dir } : {};
+  const real = await runRealPostconf(args, env);
+  const ours = runOutpostInProcess(args, env);
   assert.equal(normalizeStdout(ours.stdout, dir), normalizeStdout(real.stdout, dir), 'stdout');
   assert.deepEqual(normalizeStderr(ours.stderr, dir), normalizeStderr(real.stderr, dir), 'stderr');
   assert.equal(ours.status, real.status, 'exit status');
@@ -376,10 +380,30 @@ const SYNTAX_CASES: Case[] = [
     args: ['-o', 'relayhost=b', '-o', 'myorigin = c.example', '-n'],
   },
   {
-    name: 'MAIL_CONFIG vs -c: config_directory in -n',
+    name: '-c: config_directory in -n',
     main: 'relayhost = a\n',
     master: M,
     args: ['-n', 'config_directory'],
+  },
+  {
+    name: 'MAIL_CONFIG selects the directory',
+    main: 'relayhost = a\n',
+    master: M,
+    args: ['-n'],
+    viaEnv: true,
+  },
+  {
+    name: 'database client tables: unknown settings and legacy names',
+    main: 'virtual_alias_maps = mysql:$config_directory/v.cf, proxy:pgsql:legacy, { sqlite:$config_directory/none.cf }\nlegacy_hosts = h\nlegacy_bogus = 1\n',
+    master: M,
+    extra: { 'v.cf': 'hosts = 127.0.0.1\nuser = u\nquery = SELECT 1\nbogus = 2\n' },
+    args: ['-n'],
+  },
+  {
+    name: 'value starting with { in a built-in parameter',
+    main: 'smtpd_banner = {\nrelayhost = {a}\n',
+    master: M,
+    args: ['-n'],
   },
 ];
 

@@ -23,6 +23,8 @@ export interface Files {
   main?: string | null;
   /** master.cf text; undefined = no master.cf. */
   master?: string;
+  /** Other files to create in the directory (name -> text). */
+  extra?: Record<string, string>;
 }
 
 /** Creates a temporary config directory; mtimes are set into the past for a stable oracle. */
@@ -31,6 +33,8 @@ export function makeConfigDir(files: Files, created: string[]): string {
   created.push(dir);
   if (files.main !== null) writeFileSync(join(dir, 'main.cf'), files.main ?? '', 'latin1');
   if (files.master !== undefined) writeFileSync(join(dir, 'master.cf'), files.master, 'latin1');
+  for (const [name, text] of Object.entries(files.extra ?? {}))
+    writeFileSync(join(dir, name), text, 'latin1');
   for (const f of ['main.cf', 'master.cf']) {
     if (existsSync(join(dir, f))) utimesSync(join(dir, f), OLD, OLD);
   }
