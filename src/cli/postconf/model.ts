@@ -13,11 +13,7 @@ import {
   READONLY_PARAMETERS,
 } from '../../config/postfix-defaults.js';
 import { MAIL_VERSION } from '../../config/version.js';
-import { readFileSync, statSync } from 'node:fs';
-import { ConfigError } from '../../config/errors.js';
-import { describeErrno, parseMainCf } from '../../config/main-cf.js';
-import { extractBraced, splitMasterFields } from '../../config/master-tokens.js';
-import { DBMS_SUFFIXES } from './dbms-params.js';
+import { registerDbmsParameters } from './dbms-register.js';
 import type { Reporter } from './io.js';
 import { FIELD_CMD, type MasterEntry } from './master-table.js';
 import { Mode } from './options.js';
@@ -228,7 +224,7 @@ export class PostconfModel {
   }
 
   /** pcf_flag_user_parameter(): validates a $name reference (dbms: no "undefined" warning). */
-  private flagUserParameter(name: string, scope: MasterEntry | undefined, dbms = false): void {
+  flagUserParameter(name: string, scope: MasterEntry | undefined, dbms = false): void {
     const source = scope !== undefined ? 'master.cf' : 'main.cf';
     let userSupplied = false;
     if (scope?.allParams?.has(name) === true) {
@@ -294,85 +290,9 @@ export class PostconfModel {
       }
       this.scanValue(value, scope);
       if (node !== undefined && (node.flags & (ParamFlag.Builtin | ParamFlag.Service)) !== 0) {
-        this.registerDbmsParameters(value, scope);
+        // pcf_register_dbms_parameters(): the value is expanded first (errors are fatal).
+        registerDbmsParameters(this, this.expandValue(value, Mode.ShowEval, scope), scope);
       }
-    }
-  }
-
-  // ---- database client tables (mysql:/file.cf, legacy mysql:name) ------------
-
-  private readonly checkedDbmsFiles = new Set<string>();
-
-  /** pcf_register_dbms_parameters(): the value is expanded first (errors are fatal). */
-  private registerDbmsParameters(value: string, scope: MasterEntry | undefined): void {
-    this.dbmsHelper(this.expandValue(value, Mode.ShowEval, scope), scope);
-  }
-
-  private dbmsHelper(text: string, scope: MasterEntry | undefined): void {
-    const where = scope !== undefined ? `master.cf:${scope.nameSpace}` : 'main.cf';
-    const unwrap = (braced: string): string => {
-      const { text: inner, error } = extractBraced(braced, false);
-      if (error !== undefined) this.report.warn(`${where}: ${error}`);
-      return inner;
-    };
-    for (const token of splitTokens(text)) {
-      if (token.startsWith('{')) {
-        this.dbmsHelper(unwrap(token), scope);
-        continue;
-      }
-      let dbType = token;
-      let prefix: string | undefined;
-      for (;;) {
-        const colon = dbType.indexOf(':');
-        prefix = colon < 0 ? undefined : dbType.slice(colon + 1);
-        if (colon >= 0) dbType = dbType.slice(0, colon);
-        if (prefix === undefined || dbType !== 'proxy') break;
-        dbType = prefix;
-      }
-      if (prefix === undefined) continue;
-      const suffixes = DBMS_SUFFIXES[dbType];
-      if (prefix.startsWith('/')) {
-        if (suffixes !== undefined) this.checkDbmsClient(dbType, prefix, suffixes);
-        continue;
-      }
-      if (prefix.startsWith('.')) continue;
-      if (prefix.startsWith('{')) {
-        this.dbmsHelper(unwrap(prefix), scope);
-      } else if (suffixes !== undefined) {
-        for (const suffix of suffixes) this.flagUserParameter(`${prefix}_${suffix}`, scope, true);
-      }
-    }
-  }
-
-  /** pcf_check_dbms_client(): unknown settings in a database client configuration file. */
-  private checkDbmsClient(dbType: string, file: string, suffixes: readonly string[]): void {
-    const spec = `${dbType}:${file}`;
-    if (this.checkedDbmsFiles.has(spec)) return;
-    this.checkedDbmsFiles.add(spec);
-    let text: string;
-    try {
-      if (!statSync(file).isFile()) {
-        this.report.warn(`open "${dbType}" configuration "${file}": not a regular file`);
-        return;
-      }
-      text = readFileSync(file, 'latin1');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EACCES') {
-        this.report.warn(`open "${dbType}" configuration "${file}": ${describeErrno(err)}`);
-      }
-      return;
-    }
-    let parsed;
-    try {
-      parsed = parseMainCf(text, file);
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      for (const w of err.warningsBefore) this.report.warn(w);
-      return this.report.fatal(err.message);
-    }
-    for (const w of parsed.warnings) this.report.warn(w);
-    for (const [name, entry] of parsed.entries) {
-      if (!suffixes.includes(name)) this.report.warn(`${spec}: unused parameter: ${name}=${entry.value}`);
     }
   }
 
@@ -414,20 +334,6 @@ export class PostconfModel {
       if (e.allParams !== undefined) this.flagUnused(e.allParams, 'master.cf', e);
     }
   }
-}
-
-/** mystrtokq(", \t\r\n", "{}"): list words, keeping {...} groups together. */
-function splitTokens(text: string): string[] {
-  return splitMasterFields(text.replace(/,/g, (m, offset: number) => (depthAt(text, offset) > 0 ? m : ' ')));
-}
-
-function depthAt(text: string, offset: number): number {
-  let depth = 0;
-  for (let i = 0; i < offset; i++) {
-    if (text[i] === '{') depth++;
-    else if (text[i] === '}' && depth > 0) depth--;
-  }
-  return depth;
 }
 
 export function byteCompare(a: string, b: string): number {
