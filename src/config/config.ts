@@ -117,7 +117,22 @@ export class Config {
     const raw = this.raw(name);
     if (raw === undefined) return '';
     // Raw parameters (e.g. forward_path) are expanded later by their users, never here.
-    const value = RAW_PARAMETERS.has(name) ? raw : this.expand(raw);
+    let value = raw;
+    if (!RAW_PARAMETERS.has(name)) {
+      try {
+        value = this.expand(raw);
+      } catch (err) {
+        // Point at the main.cf line that defines the parameter when there is one.
+        if (
+          err instanceof ConfigError &&
+          !this.state.overrides.has(name) &&
+          this.lineOf(name) !== undefined
+        ) {
+          throw new ConfigError(err.message, this.mainCfPath, this.lineOf(name));
+        }
+        throw err;
+      }
+    }
     this.cache.set(name, value);
     return value;
   }

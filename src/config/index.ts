@@ -9,7 +9,13 @@ export { splitList } from './values.js';
 export { MAIL_VERSION, OUTPOST_VERSION } from './version.js';
 export { POSTFIX_DEFAULTS } from './postfix-defaults.js';
 export type { ParamType } from './postfix-defaults.js';
-export { loadMasterCf, readMasterCf, parseMasterCf, MASTER_SERVICE_TYPES } from './master-cf.js';
+export {
+  loadMasterCf,
+  readMasterCf,
+  parseMasterCf,
+  serviceConfig,
+  MASTER_SERVICE_TYPES,
+} from './master-cf.js';
 export type { MasterService, MasterServiceType, MasterCfResult } from './master-cf.js';
 export { resolveServicePort } from './services.js';
 export { compatBreaks, compatNotice, compatLevelOf } from './compat.js';

@@ -4,7 +4,7 @@
 // parameter overrides and `{ arg with spaces }` arguments. Errors name the file
 // and line in the wording of Postfix's master(8) ("PATH: line N: ...").
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { type Config, loadConfig, defaultsOnlyConfig } from './config.js';
 import { ConfigError } from './errors.js';
 import { readLogicalLines } from './logical-lines.js';
@@ -250,6 +250,19 @@ export function readMasterCf(configDir: string, config?: Config): MasterCfResult
     }
   }
   return parseMasterCf(text, path, cfg);
+}
+
+/**
+ * The configuration a service runs with: main.cf plus the entry's -o settings,
+ * with service_name (field 1) and process_name (the command) set as master(8)
+ * passes them, so "$service_name" in -o values works.
+ */
+export function serviceConfig(config: Config, svc: MasterService): Config {
+  return config.withOverrides({
+    service_name: svc.service,
+    process_name: basename(svc.command),
+    ...svc.overrides,
+  });
 }
 
 export function loadMasterCf(configDir: string, config?: Config): MasterService[] {

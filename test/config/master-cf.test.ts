@@ -2,7 +2,13 @@
 // overrides, inet endpoints and errors that name file and line.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { ConfigError, loadConfig, loadMasterCf, readMasterCf } from '../../src/config/index.js';
+import {
+  ConfigError,
+  loadConfig,
+  loadMasterCf,
+  readMasterCf,
+  serviceConfig,
+} from '../../src/config/index.js';
 import { makeConfigDir, removeDirs } from './postconf-harness.js';
 import { FULL_MASTER_CF } from './postconf-fixtures.js';
 
@@ -92,6 +98,20 @@ describe('loadMasterCf', () => {
       'c',
     ]);
     assert.equal(svc?.maxproc, 2);
+  });
+
+  test('serviceConfig applies -o settings and $service_name', () => {
+    const dir = dirWith(FULL_MASTER_CF);
+    const config = loadConfig(dir);
+    const services = loadMasterCf(dir, config);
+    const relay = services.find((s) => s.service === 'relay');
+    const sub = services.find((s) => s.service === 'submission');
+    assert.ok(relay && sub);
+    assert.equal(serviceConfig(config, relay).get('syslog_name'), 'postfix/relay');
+    assert.equal(serviceConfig(config, relay).get('process_name'), 'smtp');
+    assert.equal(serviceConfig(config, sub).get('smtpd_tls_security_level'), 'encrypt');
+    assert.equal(serviceConfig(config, sub).bool('smtpd_sasl_auth_enable'), true);
+    assert.equal(config.get('smtpd_tls_security_level'), '');
   });
 
   test('duplicate service/type: the last entry wins', () => {
