@@ -86,8 +86,13 @@ export class Config {
     switch (name) {
       case 'myhostname': {
         // A host name without a dot is completed with an explicitly set mydomain.
+        // Postfix expands that setting against main.cf entries only (mail_conf_lookup_eval()).
         const mydomain = this.explicit('mydomain');
-        return defaultMyHostname(undefined, mydomain === undefined ? undefined : this.expand(mydomain));
+        const expanded =
+          mydomain === undefined
+            ? undefined
+            : expandValue(mydomain, { lookup: (n) => this.explicit(n), recurse: true }).value;
+        return defaultMyHostname(undefined, expanded);
       }
       case 'mydomain':
         return defaultMyDomain(this.get('myhostname'));
