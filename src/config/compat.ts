@@ -67,6 +67,22 @@ export function compatBreaks(config: CompatSource): Set<CompatBreak> {
   return out;
 }
 
+/** The highest compatibility level of Postfix 3.7 (LAST_COMPAT_LEVEL). */
+export const LAST_COMPAT_LEVEL = '3.6';
+
+/**
+ * What `postfix start` logs while compatibility_level is below the last level
+ * (postfix.c), in this order.
+ */
+export function compatStartupNotices(config: CompatSource): string[] {
+  if (compatLevelOf(config) >= (parseCompatLevel(LAST_COMPAT_LEVEL) as number)) return [];
+  return [
+    'Postfix is using backwards-compatible default settings',
+    'See http://www.postfix.org/COMPATIBILITY_README.html for details',
+    `To disable backwards compatibility use "postconf compatibility_level=${LAST_COMPAT_LEVEL}" and "postfix reload"`,
+  ];
+}
+
 const PREFIX = 'using backwards-compatible default setting ';
 
 /** Message texts, exactly as Postfix 3.7.11 logs them (info level). */

@@ -18,7 +18,13 @@ export {
 } from './master-cf.js';
 export type { MasterService, MasterServiceType, MasterCfResult } from './master-cf.js';
 export { resolveServicePort } from './services.js';
-export { compatBreaks, compatNotice, compatLevelOf } from './compat.js';
+export {
+  compatBreaks,
+  compatNotice,
+  compatLevelOf,
+  compatStartupNotices,
+  LAST_COMPAT_LEVEL,
+} from './compat.js';
 export type { CompatBreak, CompatSource } from './compat.js';
 export { parseCompatLevel, compareCompatLevels } from './compat-level.js';
 export { PARAM_MEANINGS } from './param-meanings.js';

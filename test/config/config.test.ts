@@ -8,6 +8,7 @@ import {
   Config,
   ConfigError,
   PARAM_MEANINGS,
+  compatStartupNotices,
   POSTFIX_DEFAULTS,
   compatNotice,
   defaultsOnlyConfig,
@@ -230,6 +231,14 @@ describe('compatibility notices', () => {
     assert.ok(!b.has('relay_domains'));
     assert.ok(b.has('respectful_logging'));
     assert.ok(!b.has('chroot'));
+  });
+  test('postfix start notices below level 3.6', () => {
+    assert.deepEqual(compatStartupNotices(configFor('compatibility_level = 3.6\n')), []);
+    assert.deepEqual(compatStartupNotices(configFor('compatibility_level = 2\n')), [
+      'Postfix is using backwards-compatible default settings',
+      'See http://www.postfix.org/COMPATIBILITY_README.html for details',
+      'To disable backwards compatibility use "postconf compatibility_level=3.6" and "postfix reload"',
+    ]);
   });
   test('malformed level', () => {
     expectConfigError(
