@@ -522,6 +522,34 @@ const EDIT_CASES: Case[] = [
   { name: '-e missing main.cf', main: null, args: ['-e', 'relayhost=a'], edit: true },
 ];
 
+const MYNETWORKS_CASES: Case[] = [
+  { name: 'style is case-sensitive', main: 'mynetworks_style = HOST\n', master: M, args: ['mynetworks'] },
+  {
+    name: 'style with two values',
+    main: 'mynetworks_style = host subnet\n',
+    master: M,
+    args: ['mynetworks'],
+  },
+  {
+    name: 'inet_interfaces = loopback-only',
+    main: 'inet_interfaces = loopback-only\n',
+    master: M,
+    args: ['mynetworks'],
+  },
+  {
+    name: 'inet_interfaces by name and address',
+    main: 'inet_interfaces = localhost, [::1]\nmynetworks_style = host\n',
+    master: M,
+    args: ['mynetworks'],
+  },
+  {
+    name: 'inet_protocols = ipv6, class style',
+    main: 'inet_protocols = ipv6\nmynetworks_style = class\n',
+    master: M,
+    args: ['mynetworks'],
+  },
+];
+
 const F = FULL_MASTER_CF;
 const MASTER_EDIT_CASES: Case[] = [
   {
@@ -678,6 +706,7 @@ for (const [group, cases] of [
   ['expansion', EXPANSION_CASES],
   ['main.cf syntax and display', SYNTAX_CASES],
   ['master.cf', MASTER_CASES],
+  ['mynetworks', MYNETWORKS_CASES],
   ['edits', EDIT_CASES],
   ['master.cf edits', MASTER_EDIT_CASES.map((c) => ({ ...c, edit: true, editsMaster: true }))],
   ['errors', ERROR_CASES],

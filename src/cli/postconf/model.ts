@@ -13,6 +13,7 @@ import {
   READONLY_PARAMETERS,
 } from '../../config/postfix-defaults.js';
 import { MAIL_VERSION } from '../../config/version.js';
+import { ConfigError } from '../../config/errors.js';
 import { registerDbmsParameters } from './dbms-register.js';
 import type { Reporter } from './io.js';
 import { FIELD_CMD, type MasterEntry } from './master-table.js';
@@ -62,8 +63,6 @@ const SERVICE_PROGRAMS: Record<string, ReadonlyArray<readonly [string, string]>>
   pipe: [TIME_LIMIT, ...SERVICE_PARAMS],
   spawn: [TIME_LIMIT],
 };
-
-const MYNETWORKS_STYLES = ['host', 'subnet', 'class'];
 
 export class PostconfModel {
   /** main.cf settings (plus -c config_directory and -o overrides); empty with -d. */
@@ -159,13 +158,12 @@ export class PostconfModel {
       const interfaces = get('inet_interfaces');
       const style = get('mynetworks_style');
       const protocols = get('inet_protocols');
-      const words = style.split(/[ ,\t\r\n]+/).filter(Boolean);
-      for (const w of words) {
-        if (!MYNETWORKS_STYLES.includes(w.toLowerCase())) {
-          this.report.fatal(`unknown mynetworks mask style value "${w}" in "${style}"`);
-        }
+      try {
+        return computeMyNetworks(style, protocols, interfaces);
+      } catch (err) {
+        if (err instanceof ConfigError) return this.report.fatal(err.message);
+        throw err;
       }
-      return computeMyNetworks(words[0] ?? 'host', protocols, interfaces);
     });
   }
 
