@@ -271,6 +271,26 @@ describe('parameter registry', () => {
   });
 });
 
+describe('generated defaults against real postconf -d', () => {
+  test('every built-in default matches the installed Postfix', (t) => {
+    if (!needPeer(t, 'postfix', hasPostfix())) return;
+    const dir = makeConfigDir({ main: '', master: '' }, created);
+    const out = execFileSync(POSTCONF, ['-c', dir, '-d'], {
+      encoding: 'latin1',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const hostDerived = new Set(['myhostname', 'mydomain', 'mynetworks', 'process_id', 'mail_version']);
+    let count = 0;
+    for (const line of out.split('\n')) {
+      const m = /^(\S+) =(?: (.*))?$/.exec(line);
+      if (m === null || hostDerived.has(m[1] as string)) continue;
+      assert.equal(POSTFIX_DEFAULTS[m[1] as string]?.[0], m[2] ?? '', m[1]);
+      count++;
+    }
+    assert.equal(count, Object.keys(POSTFIX_DEFAULTS).length - hostDerived.size);
+  });
+});
+
 describe('Config.get against real postconf -x', () => {
   const postfixPresent = hasPostfix();
   for (const [label, main] of [
