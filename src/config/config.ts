@@ -11,6 +11,7 @@ import {
   defaultProcessName,
 } from './host-defaults.js';
 import { type MainCf, readMainCf } from './main-cf.js';
+import { transportParamDefault } from './service-params.js';
 import { LEGACY_PARAMETERS, POSTFIX_DEFAULTS, RAW_PARAMETERS, type ParamType } from './postfix-defaults.js';
 import { parseBool, parseInt32, parseLong, parseTime, splitList } from './values.js';
 import { MAIL_VERSION } from './version.js';
@@ -29,7 +30,8 @@ interface ConfigState {
 
 /** Type and default time unit of a known parameter; undefined for unknown names. */
 export function paramInfo(name: string): { type: ParamType; unit?: string } | undefined {
-  const d = POSTFIX_DEFAULTS[name];
+  const general = transportParamDefault(name);
+  const d = POSTFIX_DEFAULTS[name] ?? (general === undefined ? undefined : POSTFIX_DEFAULTS[general]);
   if (d === undefined) return undefined;
   return d[2] === undefined ? { type: d[1] } : { type: d[1], unit: d[2] };
 }
@@ -110,8 +112,13 @@ export class Config {
         return this.configDir;
       case 'mail_version':
         return MAIL_VERSION;
-      default:
-        return POSTFIX_DEFAULTS[name]?.[0] ?? (LEGACY_PARAMETERS.has(name) ? '' : undefined);
+      default: {
+        const builtin = POSTFIX_DEFAULTS[name]?.[0] ?? (LEGACY_PARAMETERS.has(name) ? '' : undefined);
+        if (builtin !== undefined) return builtin;
+        // "<transport>_destination_concurrency_limit" etc. default to the general parameter.
+        const general = transportParamDefault(name);
+        return general === undefined ? undefined : `$${general}`;
+      }
     }
   }
 
@@ -221,5 +228,5 @@ export function defaultsOnlyConfig(configDir: string): Config {
 
 /** Type of a known parameter, for callers that want to validate. */
 export function paramType(name: string): ParamType | undefined {
-  return POSTFIX_DEFAULTS[name]?.[1];
+  return paramInfo(name)?.type;
 }

@@ -28,3 +28,4 @@ export {
 export type { CompatBreak, CompatSource } from './compat.js';
 export { parseCompatLevel, compareCompatLevels } from './compat-level.js';
 export { PARAM_MEANINGS } from './param-meanings.js';
+export { transportParamDefault, TRANSPORT_PARAMS } from './service-params.js';

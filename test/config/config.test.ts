@@ -186,6 +186,20 @@ describe('typed getters', () => {
   });
 });
 
+describe('per-transport parameters', () => {
+  test('default to the general parameter, with its unit', () => {
+    const c = configFor(
+      'default_destination_concurrency_limit = 7\nrelay_destination_rate_delay = 2\nlocal_destination_recipient_limit = 3\n',
+    );
+    assert.equal(c.int('relay_destination_concurrency_limit'), 7);
+    assert.equal(c.raw('smtp_destination_concurrency_limit'), '$default_destination_concurrency_limit');
+    assert.equal(c.time('relay_destination_rate_delay'), 2);
+    assert.equal(c.time('mypipe_time_limit'), 1000);
+    assert.equal(c.int('local_destination_concurrency_limit'), 2, 'built-in default wins');
+    assert.equal(c.int('local_destination_recipient_limit'), 3);
+  });
+});
+
 describe('overrides (master.cf -o)', () => {
   test('override values replace main.cf and are $-expanded', () => {
     const c = configFor('syslog_name = postfix\nmyhostname = h.example\n');

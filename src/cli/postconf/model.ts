@@ -13,6 +13,7 @@ import {
   READONLY_PARAMETERS,
 } from '../../config/postfix-defaults.js';
 import { MAIL_VERSION } from '../../config/version.js';
+import { TIME_LIMIT_PARAM, TRANSPORT_PARAMS } from '../../config/service-params.js';
 import { ConfigError } from '../../config/errors.js';
 import { registerDbmsParameters } from './dbms-register.js';
 import type { Reporter } from './io.js';
@@ -34,26 +35,8 @@ export interface ParamNode {
   defaultValue: () => string;
 }
 
-/** Per-transport parameters postconf derives from master.cf (suffix, default parameter). */
-const SERVICE_PARAMS: ReadonlyArray<readonly [string, string]> = [
-  ['_recipient_limit', 'default_recipient_limit'],
-  ['_extra_recipient_limit', 'default_extra_recipient_limit'],
-  ['_recipient_refill_limit', 'default_recipient_refill_limit'],
-  ['_recipient_refill_delay', 'default_recipient_refill_delay'],
-  ['_delivery_slot_cost', 'default_delivery_slot_cost'],
-  ['_delivery_slot_loan', 'default_delivery_slot_loan'],
-  ['_delivery_slot_discount', 'default_delivery_slot_discount'],
-  ['_minimum_delivery_slots', 'default_minimum_delivery_slots'],
-  ['_initial_destination_concurrency', 'initial_destination_concurrency'],
-  ['_destination_concurrency_limit', 'default_destination_concurrency_limit'],
-  ['_destination_recipient_limit', 'default_destination_recipient_limit'],
-  ['_destination_concurrency_positive_feedback', 'default_destination_concurrency_positive_feedback'],
-  ['_destination_concurrency_negative_feedback', 'default_destination_concurrency_negative_feedback'],
-  ['_destination_concurrency_failed_cohort_limit', 'default_destination_concurrency_failed_cohort_limit'],
-  ['_destination_rate_delay', 'default_destination_rate_delay'],
-  ['_transport_rate_delay', 'default_transport_rate_delay'],
-];
-const TIME_LIMIT: readonly [string, string] = ['_time_limit', 'command_time_limit'];
+const SERVICE_PARAMS = TRANSPORT_PARAMS;
+const TIME_LIMIT = TIME_LIMIT_PARAM;
 const SERVICE_PROGRAMS: Record<string, ReadonlyArray<readonly [string, string]>> = {
   local: SERVICE_PARAMS,
   error: SERVICE_PARAMS,
