@@ -74,12 +74,16 @@ export function parseMainCf(text: string, path: string): MainCf {
   return { path, entries, warnings };
 }
 
-/** Reads DIR/main.cf; a missing file is fatal as in Postfix ("open DIR/main.cf: ..."). */
-export function readMainCf(configDir: string): MainCf {
+/**
+ * Reads DIR/main.cf; a missing file is fatal as in Postfix ("open DIR/main.cf: ...").
+ * Values are decoded as UTF-8 for Outpost's own use (postconf reads bytes as latin1
+ * to reproduce them exactly).
+ */
+export function readMainCf(configDir: string, encoding: BufferEncoding = 'utf8'): MainCf {
   const path = join(configDir, 'main.cf');
   let text: string;
   try {
-    text = readFileSync(path, 'latin1');
+    text = readFileSync(path, encoding);
   } catch (err) {
     throw new ConfigError(`open ${path}: ${describeErrno(err)}`, path);
   }

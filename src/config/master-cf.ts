@@ -237,7 +237,7 @@ export function readMasterCf(configDir: string, config?: Config): MasterCfResult
   const path = join(configDir, 'master.cf');
   let text: string;
   try {
-    text = readFileSync(path, 'latin1');
+    text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new ConfigError(`open ${path}: ${describeErrno(err)}`, path);
   }

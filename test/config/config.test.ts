@@ -111,6 +111,13 @@ describe('main.cf values', () => {
     expectConfigError(() => c.get('a1'), 'truncated macro reference: "x ${y"');
     expectConfigError(() => c.get('a2'), 'empty macro name: "$"');
   });
+  test('values are decoded as UTF-8', () => {
+    const dir = makeConfigDir(
+      { main: 'smtpd_banner = h\u00c3\u00a9llo $myhostname\nmyhostname = h.example\n' },
+      created,
+    );
+    assert.equal(loadConfig(dir).get('smtpd_banner'), 'h\u00e9llo h.example');
+  });
   test('raw parameters are returned unexpanded', () => {
     const c = configFor('forward_path = $home/.forward\n');
     assert.equal(c.get('forward_path'), '$home/.forward');

@@ -1,6 +1,9 @@
 // bin/postconf end to end (the executable shim, exit status, MAIL_CONFIG).
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { hasPostfix, needPeer } from '../helpers/peers.js';
 import { makeConfigDir, removeDirs, runPostconf } from './postconf-harness.js';
 
 const created: string[] = [];
@@ -29,4 +32,18 @@ test('bin/postconf -m lists the table types Outpost supports', () => {
     r.stdout,
     'btree\ncdb\ncidr\nfail\nhash\ninline\nlmdb\nmysql\npcre\npgsql\npipemap\nregexp\nsqlite\nstatic\ntexthash\nunionmap\n',
   );
+});
+
+test('bin/postconf keeps non-ASCII bytes exactly as Postfix does', (t) => {
+  if (!needPeer(t, 'postfix', hasPostfix())) return;
+  const main = 'smtpd_banner = h\u00c3\u00a9llo\nfoo = b\u00c3\u00a4r\n'; // UTF-8 bytes, written as latin1
+  const a = makeConfigDir({ main, master: '' }, created);
+  const b = makeConfigDir({ main, master: '' }, created);
+  const real = runPostconf('postfix', ['-c', a, '-n']);
+  const ours = runPostconf('outpost', ['-c', b, '-n']);
+  assert.equal(ours.stdout.split(b).join('$D'), real.stdout.split(a).join('$D'));
+  assert.equal(ours.stderr.split(b).join('$D'), real.stderr.split(a).join('$D'));
+  runPostconf('postfix', ['-c', a, '-e', 'myorigin=\u00fcn\u00ef']);
+  runPostconf('outpost', ['-c', b, '-e', 'myorigin=\u00fcn\u00ef']);
+  assert.deepEqual(readFileSync(join(b, 'main.cf')), readFileSync(join(a, 'main.cf')));
 });
