@@ -7,7 +7,7 @@ import { describeErrno, parseMainCf } from '../config/main-cf.js';
 import { ConfigError } from '../config/errors.js';
 import { editMain } from './postconf/edit-main.js';
 import { editMaster } from './postconf/edit-master.js';
-import { FatalExit, type PostconfIO, Reporter } from './postconf/io.js';
+import { FatalExit, type PostconfIO, Reporter, printable } from './postconf/io.js';
 import { buildMasterNameSpaces, readMasterTable } from './postconf/master-table.js';
 import { PARAM_CLASS_MASK, ParamFlag, PostconfModel } from './postconf/model.js';
 import { Mode, parseArgs } from './postconf/options.js';
@@ -52,9 +52,14 @@ function parseParamClass(text: string, report: Reporter): number {
   return mask;
 }
 
+/** A UTF-8 command-line string as a latin1 "byte string". */
+function asBytes(text: string): string {
+  return Buffer.from(text, 'utf8').toString('latin1');
+}
+
 /** Loads main.cf into the model (pcf_read_parameters), fatal when it cannot be read. */
 function readParameters(model: PostconfModel, dirFromEnv: boolean): void {
-  if (dirFromEnv) model.mainDict.set('config_directory', model.configDir);
+  if (dirFromEnv) model.mainDict.set('config_directory', asBytes(model.configDir));
   const path = `${model.configDir}/main.cf`;
   let text: string;
   try {
@@ -66,8 +71,9 @@ function readParameters(model: PostconfModel, dirFromEnv: boolean): void {
   try {
     parsed = parseMainCf(text, path);
   } catch (err) {
-    if (err instanceof ConfigError) return model.report.fatal(err.message);
-    throw err;
+    if (!(err instanceof ConfigError)) throw err;
+    for (const w of err.warningsBefore) model.report.warn(w);
+    return model.report.fatal(err.message);
   }
   for (const w of parsed.warnings) model.report.warn(w);
   for (const [name, entry] of parsed.entries) model.mainDict.set(name, entry.value);
@@ -91,7 +97,11 @@ function run(argv: string[], io: PostconfIO, env: NodeJS.ProcessEnv): void {
   const configDir = resolveConfigDir(args.configDir, env);
   const model = new PostconfModel(mode, configDir, report);
   const masterPath = `${configDir}/master.cf`;
-  const names = args.names;
+  // postconf works on bytes: files are read as latin1 (one char per byte) and written
+  // back as the same bytes, so parameter names and values from the command line are
+  // turned into that form too (the directory name stays a normal string for the file system).
+  const names = args.names.map(asBytes);
+  args.overrides = args.overrides.map(asBytes);
 
   if ((mode & Mode.ShowMaps) !== 0) {
     readParameters(model, dirFromEnv);
@@ -153,7 +163,7 @@ export function postconfMain(argv: string[], io: PostconfIO, env: NodeJS.Process
     return 0;
   } catch (err) {
     if (err instanceof FatalExit) {
-      io.err(`${io.progname}: fatal: ${err.text}\n`);
+      io.err(`${io.progname}: fatal: ${printable(err.text)}\n`);
       return 1;
     }
     throw err;
@@ -169,14 +179,14 @@ export function runPostconfCli(): void {
     },
     err: (t) => {
       if (stdout !== '') {
-        process.stdout.write(stdout);
+        process.stdout.write(Buffer.from(stdout, 'latin1'));
         stdout = '';
       }
-      process.stderr.write(t);
+      process.stderr.write(Buffer.from(t, 'latin1'));
     },
     progname: basename(process.argv[1] ?? 'postconf').replace(/\.js$/, ''),
   };
   const status = postconfMain(process.argv.slice(2), io);
-  if (stdout !== '') process.stdout.write(stdout);
+  if (stdout !== '') process.stdout.write(Buffer.from(stdout, 'latin1'));
   process.exitCode = status;
 }

@@ -1,6 +1,7 @@
 // The Config object every Outpost module reads parameters from. Values come from
 // main.cf (or master.cf -o overrides), else Postfix 3.7's built-in defaults, and
 // are expanded lazily at the time of use, as Postfix does.
+import { type CompatBreak, compatBreaks, compatLevelOf } from './compat.js';
 import { ConfigError } from './errors.js';
 import { expandValue } from './expand.js';
 import {
@@ -10,6 +11,7 @@ import {
   defaultProcessName,
 } from './host-defaults.js';
 import { type MainCf, readMainCf } from './main-cf.js';
+import { transportParamDefault } from './service-params.js';
 import { LEGACY_PARAMETERS, POSTFIX_DEFAULTS, RAW_PARAMETERS, type ParamType } from './postfix-defaults.js';
 import { parseBool, parseInt32, parseLong, parseTime, splitList } from './values.js';
 import { MAIL_VERSION } from './version.js';
@@ -28,7 +30,8 @@ interface ConfigState {
 
 /** Type and default time unit of a known parameter; undefined for unknown names. */
 export function paramInfo(name: string): { type: ParamType; unit?: string } | undefined {
-  const d = POSTFIX_DEFAULTS[name];
+  const general = transportParamDefault(name);
+  const d = POSTFIX_DEFAULTS[name] ?? (general === undefined ? undefined : POSTFIX_DEFAULTS[general]);
   if (d === undefined) return undefined;
   return d[2] === undefined ? { type: d[1] } : { type: d[1], unit: d[2] };
 }
@@ -85,8 +88,13 @@ export class Config {
     switch (name) {
       case 'myhostname': {
         // A host name without a dot is completed with an explicitly set mydomain.
+        // Postfix expands that setting against main.cf entries only (mail_conf_lookup_eval()).
         const mydomain = this.explicit('mydomain');
-        return defaultMyHostname(undefined, mydomain === undefined ? undefined : this.expand(mydomain));
+        const expanded =
+          mydomain === undefined
+            ? undefined
+            : expandValue(mydomain, { lookup: (n) => this.explicit(n), recurse: true }).value;
+        return defaultMyHostname(undefined, expanded);
       }
       case 'mydomain':
         return defaultMyDomain(this.get('myhostname'));
@@ -104,8 +112,13 @@ export class Config {
         return this.configDir;
       case 'mail_version':
         return MAIL_VERSION;
-      default:
-        return POSTFIX_DEFAULTS[name]?.[0] ?? (LEGACY_PARAMETERS.has(name) ? '' : undefined);
+      default: {
+        const builtin = POSTFIX_DEFAULTS[name]?.[0] ?? (LEGACY_PARAMETERS.has(name) ? '' : undefined);
+        if (builtin !== undefined) return builtin;
+        // "<transport>_destination_concurrency_limit" etc. default to the general parameter.
+        const general = transportParamDefault(name);
+        return general === undefined ? undefined : `$${general}`;
+      }
     }
   }
 
@@ -116,7 +129,22 @@ export class Config {
     const raw = this.raw(name);
     if (raw === undefined) return '';
     // Raw parameters (e.g. forward_path) are expanded later by their users, never here.
-    const value = RAW_PARAMETERS.has(name) ? raw : this.expand(raw);
+    let value = raw;
+    if (!RAW_PARAMETERS.has(name)) {
+      try {
+        value = this.expand(raw);
+      } catch (err) {
+        // Point at the main.cf line that defines the parameter when there is one.
+        if (
+          err instanceof ConfigError &&
+          !this.state.overrides.has(name) &&
+          this.lineOf(name) !== undefined
+        ) {
+          throw new ConfigError(err.message, this.mainCfPath, this.lineOf(name));
+        }
+        throw err;
+      }
+    }
     this.cache.set(name, value);
     return value;
   }
@@ -130,7 +158,6 @@ export class Config {
     const result = expandValue(text, {
       lookup: (n) => this.raw(n),
       recurse: true,
-      dontParse: (n) => RAW_PARAMETERS.has(n),
       warn: (m) => {
         firstWarning ??= m;
       },
@@ -162,6 +189,19 @@ export class Config {
     return splitList(this.get(name));
   }
 
+  /** Parsed compatibility_level (major<<20 | minor<<10 | patch); malformed values throw. */
+  compatLevel(): number {
+    return compatLevelOf(this);
+  }
+
+  /**
+   * Parameters running on a backwards-compatible default because compatibility_level
+   * is low and they are not set; daemons log compatNotice.* messages for these.
+   */
+  compatBreaks(): Set<CompatBreak> {
+    return compatBreaks(this);
+  }
+
   /** A copy with master.cf `-o name=value` settings applied (values expand lazily). */
   withOverrides(o: Record<string, string>): Config {
     const overrides = new Map(this.state.overrides);
@@ -188,5 +228,5 @@ export function defaultsOnlyConfig(configDir: string): Config {
 
 /** Type of a known parameter, for callers that want to validate. */
 export function paramType(name: string): ParamType | undefined {
-  return POSTFIX_DEFAULTS[name]?.[1];
+  return paramInfo(name)?.type;
 }

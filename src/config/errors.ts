@@ -5,12 +5,15 @@
 export class ConfigError extends Error {
   readonly file: string | undefined;
   readonly line: number | undefined;
+  /** Warnings Postfix would have printed before this error (e.g. for earlier lines). */
+  readonly warningsBefore: string[];
 
-  constructor(message: string, file?: string, line?: number) {
+  constructor(message: string, file?: string, line?: number, warningsBefore: string[] = []) {
     super(message);
     this.name = 'ConfigError';
     this.file = file;
     this.line = line;
+    this.warningsBefore = warningsBefore;
   }
 }
 

@@ -9,6 +9,23 @@ export { splitList } from './values.js';
 export { MAIL_VERSION, OUTPOST_VERSION } from './version.js';
 export { POSTFIX_DEFAULTS } from './postfix-defaults.js';
 export type { ParamType } from './postfix-defaults.js';
-export { loadMasterCf, readMasterCf, parseMasterCf, MASTER_SERVICE_TYPES } from './master-cf.js';
+export {
+  loadMasterCf,
+  readMasterCf,
+  parseMasterCf,
+  serviceConfig,
+  MASTER_SERVICE_TYPES,
+} from './master-cf.js';
 export type { MasterService, MasterServiceType, MasterCfResult } from './master-cf.js';
 export { resolveServicePort } from './services.js';
+export {
+  compatBreaks,
+  compatNotice,
+  compatLevelOf,
+  compatStartupNotices,
+  LAST_COMPAT_LEVEL,
+} from './compat.js';
+export type { CompatBreak, CompatSource } from './compat.js';
+export { parseCompatLevel, compareCompatLevels } from './compat-level.js';
+export { PARAM_MEANINGS } from './param-meanings.js';
+export { transportParamDefault, TRANSPORT_PARAMS } from './service-params.js';

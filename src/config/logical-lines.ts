@@ -16,6 +16,8 @@ export interface LogicalLineResult {
   lines: LogicalLine[];
   /** Non-fatal problems in Postfix wording (without the "program: warning: " prefix). */
   warnings: string[];
+  /** First line of the logical line each warning is about (parallel to warnings). */
+  warningLines: number[];
 }
 
 const SPACE = /[ \t\n\v\f\r]/;
@@ -32,12 +34,14 @@ export function readLogicalLines(text: string, path: string): LogicalLineResult 
   if (physical.length > 0 && physical[physical.length - 1] === '') physical.pop();
   const lines: LogicalLine[] = [];
   const warnings: string[] = [];
+  const warningLines: number[] = [];
   let current: LogicalLine | undefined;
   const finish = (): void => {
     if (current === undefined) return;
     if (SPACE.test(current.text[0] ?? '')) {
       const shown = current.text.slice(0, 30) + (current.text.length > 30 ? '...' : '');
       warnings.push(`${path}: logical line must not start with whitespace: "${shown}"`);
+      warningLines.push(current.firstLine);
     } else {
       lines.push(current);
     }
@@ -55,5 +59,5 @@ export function readLogicalLines(text: string, path: string): LogicalLineResult 
     current = { text: raw, firstLine: lineNo, lastLine: lineNo };
   });
   finish();
-  return { lines, warnings };
+  return { lines, warnings, warningLines };
 }

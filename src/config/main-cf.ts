@@ -42,12 +42,26 @@ export function splitNameValue(text: string): [string, string] | string {
 }
 
 export function parseMainCf(text: string, path: string): MainCf {
-  const { lines, warnings } = readLogicalLines(text, path);
+  const logical = readLogicalLines(text, path);
   const entries = new Map<string, MainCfEntry>();
-  for (const l of lines) {
+  // Keep Postfix's order: a warning about a logical line comes out before later lines are parsed.
+  const warnings: string[] = [];
+  let nextWarning = 0;
+  const flushWarningsBefore = (line: number): void => {
+    while (nextWarning < logical.warnings.length && (logical.warningLines[nextWarning] as number) < line) {
+      warnings.push(logical.warnings[nextWarning++] as string);
+    }
+  };
+  for (const l of logical.lines) {
+    flushWarningsBefore(l.firstLine);
     const split = splitNameValue(l.text);
     if (typeof split === 'string') {
-      throw new ConfigError(`${path}, line ${l.firstLine}: ${split}: "${l.text}"`, path, l.firstLine);
+      throw new ConfigError(
+        `${path}, line ${l.firstLine}: ${split}: "${l.text}"`,
+        path,
+        l.firstLine,
+        warnings,
+      );
     }
     const [name, value] = split;
     const old = entries.get(name);
@@ -56,15 +70,20 @@ export function parseMainCf(text: string, path: string): MainCf {
     }
     entries.set(name, { name, value, line: l.firstLine });
   }
+  flushWarningsBefore(Number.MAX_SAFE_INTEGER);
   return { path, entries, warnings };
 }
 
-/** Reads DIR/main.cf; a missing file is fatal as in Postfix ("open DIR/main.cf: ..."). */
-export function readMainCf(configDir: string): MainCf {
+/**
+ * Reads DIR/main.cf; a missing file is fatal as in Postfix ("open DIR/main.cf: ...").
+ * Values are decoded as UTF-8 for Outpost's own use (postconf reads bytes as latin1
+ * to reproduce them exactly).
+ */
+export function readMainCf(configDir: string, encoding: BufferEncoding = 'utf8'): MainCf {
   const path = join(configDir, 'main.cf');
   let text: string;
   try {
-    text = readFileSync(path, 'latin1');
+    text = readFileSync(path, encoding);
   } catch (err) {
     throw new ConfigError(`open ${path}: ${describeErrno(err)}`, path);
   }

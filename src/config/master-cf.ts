@@ -4,7 +4,7 @@
 // parameter overrides and `{ arg with spaces }` arguments. Errors name the file
 // and line in the wording of Postfix's master(8) ("PATH: line N: ...").
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { type Config, loadConfig, defaultsOnlyConfig } from './config.js';
 import { ConfigError } from './errors.js';
 import { readLogicalLines } from './logical-lines.js';
@@ -12,6 +12,7 @@ import { describeErrno, splitNameValue } from './main-cf.js';
 import { extractBraced, splitMasterFields } from './master-tokens.js';
 import { parseCompatLevel } from './compat-level.js';
 import { resolveServicePort } from './services.js';
+import { compatNotice } from './compat.js';
 
 export type MasterServiceType = 'inet' | 'unix' | 'unix-dgram' | 'fifo' | 'pass';
 
@@ -130,6 +131,7 @@ function parseEntry(
     throw new ConfigError(`${ctx}: ${what}`, path, line);
   };
   const fields = splitMasterFields(text);
+  // Fields are read and checked one after the other, as master(8) does.
   const names = [
     'service',
     'type',
@@ -140,20 +142,10 @@ function parseEntry(
     'max_proc',
     'command',
   ];
-  for (let f = 0; f < 8; f++) {
-    if (fields[f] === undefined) fail(`missing "${names[f]}" field`);
-  }
-  const [service, type, priv, unpriv, chroot, wakeup, maxproc, command] = fields as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
+  const field = (f: number): string => fields[f] ?? fail(`missing "${names[f]}" field`);
+  const service = field(0);
   if (service === '-') fail('field "service" has no default value');
+  const type = field(1);
   if (!(MASTER_SERVICE_TYPES as readonly string[]).includes(type)) fail(`bad transport type: ${type}`);
   const bool = (name: string, value: string, def: string): boolean => {
     const v = value === '-' ? def : value;
@@ -166,7 +158,7 @@ function parseEntry(
     if (!/^\d/.test(v)) return fail(`field "${name}": bad value: "${value}"`);
     return parseInt(v, 10);
   };
-  const isPrivate = bool('private', priv, 'y');
+  const isPrivate = bool('private', field(2), 'y');
   let endpoint: MasterService['endpoint'];
   if (type === 'inet') {
     const hp = splitHostPort(service);
@@ -177,15 +169,18 @@ function parseEntry(
     if (isPrivate) fail('inet service cannot be private');
     endpoint = host === undefined ? { port: portNumber as number } : { host, port: portNumber as number };
   }
-  const isUnpriv = bool('unprivileged', unpriv, 'y');
+  const isUnpriv = bool('unprivileged', field(3), 'y');
   const compat = parseCompatLevel(config.get('compatibility_level')) ?? 0;
   const chrootDefault = compat < (parseCompatLevel('1') as number) ? 'y' : 'n';
+  const chroot = field(4);
   if (chroot === '-' && chrootDefault === 'y') {
-    notices.push(`${ctx}: using backwards-compatible default setting chroot=y`);
+    notices.push(compatNotice.masterChroot(path, line));
   }
   const isChroot = bool('chroot', chroot, chrootDefault);
+  const wakeup = field(5);
   const wakeupTime = int('wakeup_time', wakeup, '0');
-  const maxProc = int('max_proc', maxproc, config.get('default_process_limit'));
+  const maxProc = int('max_proc', field(6), config.get('default_process_limit'));
+  const command = field(7);
   if (command === '-') fail('field "command" has no default value');
   const args = normalizeDaemonArgs(fields.slice(8), warn);
   const overrides: Record<string, string> = {};
@@ -242,7 +237,7 @@ export function readMasterCf(configDir: string, config?: Config): MasterCfResult
   const path = join(configDir, 'master.cf');
   let text: string;
   try {
-    text = readFileSync(path, 'latin1');
+    text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new ConfigError(`open ${path}: ${describeErrno(err)}`, path);
   }
@@ -255,6 +250,19 @@ export function readMasterCf(configDir: string, config?: Config): MasterCfResult
     }
   }
   return parseMasterCf(text, path, cfg);
+}
+
+/**
+ * The configuration a service runs with: main.cf plus the entry's -o settings,
+ * with service_name (field 1) and process_name (the command) set as master(8)
+ * passes them, so "$service_name" in -o values works.
+ */
+export function serviceConfig(config: Config, svc: MasterService): Config {
+  return config.withOverrides({
+    service_name: svc.service,
+    process_name: basename(svc.command),
+    ...svc.overrides,
+  });
 }
 
 export function loadMasterCf(configDir: string, config?: Config): MasterService[] {

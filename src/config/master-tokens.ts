@@ -34,11 +34,12 @@ function balancedLength(text: string): number {
 }
 
 /**
- * extpar(..., EXTPAR_FLAG_STRIP): the text inside `{...}` with blanks trimmed,
+ * extpar(..., EXTPAR_FLAG_STRIP or, with strip=false, EXTPAR_FLAG_NONE): the text inside `{...}` with blanks trimmed,
  * plus Postfix's error text when the braces are unbalanced or followed by junk.
  */
-export function extractBraced(arg: string): { text: string; error?: string } {
-  const trim = (s: string): string => s.replace(/^[ \t\n\v\f\r]+/, '').replace(/[ \t\n\v\f\r]+$/, '');
+export function extractBraced(arg: string, strip = true): { text: string; error?: string } {
+  const trim = (s: string): string =>
+    strip ? s.replace(/^[ \t\n\v\f\r]+/, '').replace(/[ \t\n\v\f\r]+$/, '') : s;
   if (!arg.startsWith('{')) return { text: trim(arg), error: `no '{' at start of text in "${arg}"` };
   const len = balancedLength(arg);
   if (len === 0) return { text: trim(arg.slice(1)), error: `missing '}' in "${arg}"` };

@@ -34,9 +34,8 @@ export function editMain(mode: number, configDir: string, args: string[], report
     }
     const old = table.get(pattern);
     if (old !== undefined) {
-      if (value !== undefined && old.value !== undefined && value !== old.value) {
-        report.warn(`ignoring earlier request: '${pattern} = ${old.value}'`);
-      }
+      // Postfix 3.7 warns even when the value is the same (and not for -X/-# names).
+      if (old.value !== undefined) report.warn(`ignoring earlier request: '${pattern} = ${old.value}'`);
       table.delete(pattern);
     }
     table.set(pattern, { value, found: 0 });
@@ -59,10 +58,9 @@ export function editMain(mode: number, configDir: string, args: string[], report
 
   let out = '';
   let interesting = false;
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  for (const bare of lines) {
-    const line = bare + '\n';
+  // Postfix 3.7 copies a last line without newline as is (a following append joins it).
+  const lines = text.split(/(?<=\n)/);
+  for (const line of lines) {
     let i = 0;
     while (i < line.length && SPACE.includes(line[i] as string)) i++;
     if (i >= line.length || line[i] === '#') {
@@ -89,6 +87,7 @@ export function editMain(mode: number, configDir: string, args: string[], report
     else if ((mode & Mode.CommentOut) !== 0) out += '#' + line;
   }
   if ((mode & Mode.EditConf) !== 0) {
+    // Postfix 3.7 appends in (randomized) hash-table order; Outpost sorts by name as 3.8+ does.
     for (const key of [...table.keys()].sort(byteCompare)) {
       const req = table.get(key) as Request;
       if (req.found === 0) out += `${key} = ${req.value ?? ''}\n`;

@@ -7,6 +7,11 @@ export class FatalExit extends Error {
   }
 }
 
+/** Postfix's message output replaces non-printable characters with '?'. */
+export function printable(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?');
+}
+
 export interface PostconfIO {
   out: (text: string) => void;
   err: (text: string) => void;
@@ -29,7 +34,7 @@ export class Reporter {
   }
 
   warn(message: string): void {
-    this.io.err(`${this.io.progname}: warning: ${message}\n`);
+    this.io.err(`${this.io.progname}: warning: ${printable(message)}\n`);
   }
 
   fatal(message: string): never {

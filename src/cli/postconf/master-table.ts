@@ -91,14 +91,20 @@ export function readMasterTable(path: string, failOnOpenError: boolean, report: 
     report.warn(msg);
     return [];
   }
-  const { lines, warnings } = readLogicalLines(text, path);
-  for (const w of warnings) report.warn(w);
+  const { lines, warnings, warningLines } = readLogicalLines(text, path);
+  let next = 0;
+  const warnBefore = (line: number): void => {
+    while (next < warnings.length && (warningLines[next] as number) < line)
+      report.warn(warnings[next++] as string);
+  };
   const entries: MasterEntry[] = [];
   for (const l of lines) {
+    warnBefore(l.firstLine);
     const entry = parseMasterEntry(l.text, report);
     if (typeof entry === 'string') report.fatal(`file ${path}: line ${l.firstLine}: ${entry}`);
     entries.push(entry);
   }
+  warnBefore(Number.MAX_SAFE_INTEGER);
   return entries;
 }
 

@@ -13,6 +13,9 @@ import {
   READONLY_PARAMETERS,
 } from '../../config/postfix-defaults.js';
 import { MAIL_VERSION } from '../../config/version.js';
+import { TIME_LIMIT_PARAM, TRANSPORT_PARAMS } from '../../config/service-params.js';
+import { ConfigError } from '../../config/errors.js';
+import { registerDbmsParameters } from './dbms-register.js';
 import type { Reporter } from './io.js';
 import { FIELD_CMD, type MasterEntry } from './master-table.js';
 import { Mode } from './options.js';
@@ -32,26 +35,8 @@ export interface ParamNode {
   defaultValue: () => string;
 }
 
-/** Per-transport parameters postconf derives from master.cf (suffix, default parameter). */
-const SERVICE_PARAMS: ReadonlyArray<readonly [string, string]> = [
-  ['_recipient_limit', 'default_recipient_limit'],
-  ['_extra_recipient_limit', 'default_extra_recipient_limit'],
-  ['_recipient_refill_limit', 'default_recipient_refill_limit'],
-  ['_recipient_refill_delay', 'default_recipient_refill_delay'],
-  ['_delivery_slot_cost', 'default_delivery_slot_cost'],
-  ['_delivery_slot_loan', 'default_delivery_slot_loan'],
-  ['_delivery_slot_discount', 'default_delivery_slot_discount'],
-  ['_minimum_delivery_slots', 'default_minimum_delivery_slots'],
-  ['_initial_destination_concurrency', 'initial_destination_concurrency'],
-  ['_destination_concurrency_limit', 'default_destination_concurrency_limit'],
-  ['_destination_recipient_limit', 'default_destination_recipient_limit'],
-  ['_destination_concurrency_positive_feedback', 'default_destination_concurrency_positive_feedback'],
-  ['_destination_concurrency_negative_feedback', 'default_destination_concurrency_negative_feedback'],
-  ['_destination_concurrency_failed_cohort_limit', 'default_destination_concurrency_failed_cohort_limit'],
-  ['_destination_rate_delay', 'default_destination_rate_delay'],
-  ['_transport_rate_delay', 'default_transport_rate_delay'],
-];
-const TIME_LIMIT: readonly [string, string] = ['_time_limit', 'command_time_limit'];
+const SERVICE_PARAMS = TRANSPORT_PARAMS;
+const TIME_LIMIT = TIME_LIMIT_PARAM;
 const SERVICE_PROGRAMS: Record<string, ReadonlyArray<readonly [string, string]>> = {
   local: SERVICE_PARAMS,
   error: SERVICE_PARAMS,
@@ -61,8 +46,6 @@ const SERVICE_PROGRAMS: Record<string, ReadonlyArray<readonly [string, string]>>
   pipe: [TIME_LIMIT, ...SERVICE_PARAMS],
   spawn: [TIME_LIMIT],
 };
-
-const MYNETWORKS_STYLES = ['host', 'subnet', 'class'];
 
 export class PostconfModel {
   /** main.cf settings (plus -c config_directory and -o overrides); empty with -d. */
@@ -103,7 +86,6 @@ export class PostconfModel {
       lookup: (n) => this.lookupValue(evalMode, n, scope),
       recurse: true,
       warn: (m) => this.report.warn(m),
-      dontParse: (n) => ((this.params.get(n)?.flags ?? 0) & ParamFlag.Raw) !== 0,
     });
     if (r.error) this.report.fatal('macro processing error');
     return r.value;
@@ -159,13 +141,12 @@ export class PostconfModel {
       const interfaces = get('inet_interfaces');
       const style = get('mynetworks_style');
       const protocols = get('inet_protocols');
-      const words = style.split(/[ ,\t\r\n]+/).filter(Boolean);
-      for (const w of words) {
-        if (!MYNETWORKS_STYLES.includes(w.toLowerCase())) {
-          this.report.fatal(`unknown mynetworks mask style value "${w}" in "${style}"`);
-        }
+      try {
+        return computeMyNetworks(style, protocols, interfaces);
+      } catch (err) {
+        if (err instanceof ConfigError) return this.report.fatal(err.message);
+        throw err;
       }
-      return computeMyNetworks(words[0] ?? 'host', protocols, interfaces);
     });
   }
 
@@ -223,8 +204,8 @@ export class PostconfModel {
     }
   }
 
-  /** pcf_flag_user_parameter(): validates a $name reference. */
-  private flagUserParameter(name: string, scope: MasterEntry | undefined): void {
+  /** pcf_flag_user_parameter(): validates a $name reference (dbms: no "undefined" warning). */
+  flagUserParameter(name: string, scope: MasterEntry | undefined, dbms = false): void {
     const source = scope !== undefined ? 'master.cf' : 'main.cf';
     let userSupplied = false;
     if (scope?.allParams?.has(name) === true) {
@@ -242,7 +223,7 @@ export class PostconfModel {
         }
       }
     }
-    if (!userSupplied && !this.params.has(name)) {
+    if (!userSupplied && !dbms && !this.params.has(name)) {
       this.report.warn(`${this.configDir}/${source}: undefined parameter: ${name}`);
     }
   }
@@ -289,6 +270,10 @@ export class PostconfModel {
         if ((node.flags & ParamFlag.Raw) !== 0) continue;
       }
       this.scanValue(value, scope);
+      if (node !== undefined && (node.flags & (ParamFlag.Builtin | ParamFlag.Service)) !== 0) {
+        // pcf_register_dbms_parameters(): the value is expanded first (errors are fatal).
+        registerDbmsParameters(this, this.expandValue(value, Mode.ShowEval, scope), scope);
+      }
     }
   }
 

@@ -26,7 +26,7 @@ const matchService = (pat: string[], e: MasterEntry): boolean =>
 
 /** Formats the daemon arguments after the command (shared by -M and -F). */
 function formatArgs(
-  model: PostconfModel,
+  model: PostconfModel | undefined,
   mode: number,
   e: MasterEntry,
   start: number,
@@ -52,7 +52,8 @@ function formatArgs(
       } else if (arg[1] === 'o' && f + 1 < argv.length) {
         aval = argv[f + 1] as string;
         state.len = LINE_LIMIT;
-        if (arg === '-o' && (mode & Mode.ShowEval) !== 0) aval = model.expandValue(aval, mode, e);
+        if (arg === '-o' && (mode & Mode.ShowEval) !== 0 && model !== undefined)
+          aval = model.expandValue(aval, mode, e);
         argLen += aval.length + optionExtra;
         needParens = BLANKS.test(aval);
         if (needParens) argLen += 2;
@@ -81,7 +82,8 @@ function formatArgs(
   }
 }
 
-function formatEntry(model: PostconfModel, mode: number, e: MasterEntry): string {
+/** One master.cf entry as postconf prints it (also used to write edited entries). */
+export function formatEntry(model: PostconfModel | undefined, mode: number, e: MasterEntry): string {
   const state = { out: '', len: 0 };
   for (let f = 0; f < MIN_FIELDS; f++) {
     const arg = e.argv[f] as string;
