@@ -1,0 +1,372 @@
+// LMDB data format version 1, as written and read by liblmdb 0.9.x (Debian's liblmdb0 that
+// Postfix's dict_lmdb links against), for one unnamed database without duplicates: the subset
+// Postfix uses (dict_lmdb.c opens with MDB_NOSUBDIR | MDB_NOLOCK, one file, no lock file).
+//
+// Why not lmdb-js: its prebuilt binaries use LMDB's newer data format version 2, which Postfix
+// rejects ("MDB_INVALID: File is not an LMDB file"); see docs/tables.md.
+//
+// Layout (64-bit, little-endian, page size 4096): pages 0 and 1 hold the two meta records (the
+// one with the higher transaction id is current); the B+tree's leaf pages hold nodes
+// {u16 lo, u16 hi (data size), u16 flags, u16 key size, key, data} placed downwards from the page
+// end with a u16 offset table after the 16-byte page header; branch nodes carry a child page
+// number in lo/hi/flags and the first key of that child (empty for the first node); a value too
+// large for a node (F_BIGDATA) lives in consecutive overflow pages.
+import { CorruptFileError, type RawEntry, type RawReader } from './raw-table.js';
+import type { ByteSource } from './byte-source.js';
+
+export const LMDB_PAGE_SIZE = 4096;
+const PAGEHDRSZ = 16;
+const NODESIZE = 8;
+const MAGIC = 0xbeefc0de;
+const DATA_VERSION = 1;
+const P_BRANCH = 0x01;
+const P_LEAF = 0x02;
+const P_OVERFLOW = 0x04;
+const P_META = 0x08;
+const P_LEAF2 = 0x20;
+const F_BIGDATA = 0x01;
+const F_SUBDATA = 0x02;
+const F_DUPDATA = 0x04;
+/** liblmdb 0.9 default MDB_MAXKEYSIZE. */
+export const LMDB_MAX_KEY = 511;
+const P_INVALID = 0xffffffffffffffffn;
+/** Postfix lmdb_map_size default; liblmdb grows the map to the file size when reading anyway. */
+const DEFAULT_MAP_SIZE = 16 * 1024 * 1024;
+/** Persistent flags of the free-list DB as liblmdb writes them (MDB_INTEGERKEY | MDB_NOSUBDIR). */
+const FREE_DB_FLAGS = 0x4008;
+
+function even(n: number): number {
+  return (n + 1) & ~1;
+}
+
+function nodeMax(psize: number): number {
+  return (((psize - PAGEHDRSZ) / 2) & ~1) - 2;
+}
+
+// ---------------------------------------------------------------- writer
+
+interface ChildRef {
+  pgno: number;
+  firstKey: string;
+}
+
+/**
+ * Builds a complete LMDB file from entries sorted by key bytes (byte strings compare like memcmp)
+ * with no duplicate keys. Leaves are packed full, as liblmdb's MDB_APPEND does.
+ */
+export function buildLmdbFile(sorted: readonly RawEntry[]): Buffer {
+  const PS = LMDB_PAGE_SIZE;
+  const NMAX = nodeMax(PS);
+  const pages: (Buffer | null)[] = [null, null];
+  let leafPages = 0;
+  let branchPages = 0;
+  let overflowPages = 0;
+
+  const newPage = (flags: number): { buf: Buffer; pgno: number } => {
+    const buf = Buffer.alloc(PS);
+    const pgno = pages.length;
+    pages.push(buf);
+    buf.writeUInt32LE(pgno, 0);
+    buf.writeUInt16LE(flags, 10);
+    return { buf, pgno };
+  };
+
+  // Leaves.
+  const leaves: ChildRef[] = [];
+  let page: Buffer | undefined;
+  let lower = 0;
+  let upper = 0;
+  let count = 0;
+  const finishPage = (): void => {
+    if (page === undefined) return;
+    page.writeUInt16LE(lower, 12);
+    page.writeUInt16LE(upper, 14);
+    page = undefined;
+  };
+  for (const [key, value] of sorted) {
+    const klen = key.length;
+    const vlen = value.length;
+    if (klen === 0 || klen > LMDB_MAX_KEY) {
+      throw new RangeError(
+        `MDB_BAD_VALSIZE: Unsupported size of key/DB name/data, or wrong DUPFIXED size (key of ${klen} bytes)`,
+      );
+    }
+    const big = NODESIZE + klen + vlen > NMAX;
+    const size = even(NODESIZE + klen + (big ? 8 : vlen));
+    if (page === undefined || upper - lower < size + 2) {
+      finishPage();
+      const p = newPage(P_LEAF);
+      page = p.buf;
+      lower = PAGEHDRSZ;
+      upper = PS;
+      leaves.push({ pgno: p.pgno, firstKey: key });
+      leafPages++;
+    }
+    const ofs = upper - size;
+    page.writeUInt16LE(vlen & 0xffff, ofs);
+    page.writeUInt16LE(vlen >>> 16, ofs + 2);
+    page.writeUInt16LE(big ? F_BIGDATA : 0, ofs + 4);
+    page.writeUInt16LE(klen, ofs + 6);
+    page.write(key, ofs + NODESIZE, klen, 'latin1');
+    if (big) {
+      const n = Math.floor((PAGEHDRSZ - 1 + vlen) / PS) + 1;
+      const ov = Buffer.alloc(n * PS);
+      const pgno = pages.length;
+      ov.writeUInt32LE(pgno, 0);
+      ov.writeUInt16LE(P_OVERFLOW, 10);
+      ov.writeUInt32LE(n, 12);
+      ov.write(value, PAGEHDRSZ, vlen, 'latin1');
+      pages.push(ov);
+      for (let i = 1; i < n; i++) pages.push(null);
+      overflowPages += n;
+      page.writeUInt32LE(pgno, ofs + NODESIZE + klen);
+    } else {
+      page.write(value, ofs + NODESIZE + klen, vlen, 'latin1');
+    }
+    page.writeUInt16LE(ofs, lower);
+    lower += 2;
+    upper = ofs;
+    count++;
+  }
+  finishPage();
+
+  // Branch levels, bottom-up, until one root remains.
+  let level = leaves;
+  let depth = leaves.length > 0 ? 1 : 0;
+  while (level.length > 1) {
+    const groups: ChildRef[][] = [];
+    let group: ChildRef[] = [];
+    let room = 0;
+    for (const child of level) {
+      const size = even(NODESIZE + (group.length === 0 ? 0 : child.firstKey.length)) + 2;
+      if (group.length > 0 && size > room) {
+        groups.push(group);
+        group = [];
+      }
+      if (group.length === 0) room = PS - PAGEHDRSZ - (even(NODESIZE) + 2);
+      else room -= size;
+      group.push(child);
+    }
+    groups.push(group);
+    // liblmdb expects at least two children per branch page.
+    const last = groups[groups.length - 1]!;
+    if (last.length === 1 && groups.length > 1) last.unshift(groups[groups.length - 2]!.pop()!);
+    const next: ChildRef[] = [];
+    for (const g of groups) {
+      const { buf, pgno } = newPage(P_BRANCH);
+      branchPages++;
+      let lo = PAGEHDRSZ;
+      let up = PS;
+      g.forEach((child, i) => {
+        const key = i === 0 ? '' : child.firstKey;
+        const size = even(NODESIZE + key.length);
+        const ofs = up - size;
+        buf.writeUInt16LE(child.pgno & 0xffff, ofs);
+        buf.writeUInt16LE(child.pgno >>> 16, ofs + 2);
+        buf.writeUInt16LE(0, ofs + 4);
+        buf.writeUInt16LE(key.length, ofs + 6);
+        buf.write(key, ofs + NODESIZE, key.length, 'latin1');
+        buf.writeUInt16LE(ofs, lo);
+        lo += 2;
+        up = ofs;
+      });
+      buf.writeUInt16LE(lo, 12);
+      buf.writeUInt16LE(up, 14);
+      next.push({ pgno, firstKey: g[0]!.firstKey });
+    }
+    level = next;
+    depth++;
+  }
+
+  const lastPg = pages.length - 1;
+  const root = level.length === 1 ? BigInt(level[0]!.pgno) : P_INVALID;
+  const mapSize = Math.max(DEFAULT_MAP_SIZE, pages.length * PS);
+  const meta = (pgno: number, txnid: number, withData: boolean): Buffer => {
+    const b = Buffer.alloc(PS);
+    b.writeUInt32LE(pgno, 0);
+    b.writeUInt16LE(P_META, 10);
+    b.writeUInt32LE(MAGIC, 16);
+    b.writeUInt32LE(DATA_VERSION, 20);
+    b.writeBigUInt64LE(BigInt(mapSize), 32);
+    // mm_dbs[FREE_DBI]: md_pad holds the page size.
+    b.writeUInt32LE(PS, 40);
+    b.writeUInt16LE(FREE_DB_FLAGS, 44);
+    b.writeBigUInt64LE(P_INVALID, 80);
+    // mm_dbs[MAIN_DBI]
+    if (withData) {
+      b.writeUInt16LE(depth, 94);
+      b.writeBigUInt64LE(BigInt(branchPages), 96);
+      b.writeBigUInt64LE(BigInt(leafPages), 104);
+      b.writeBigUInt64LE(BigInt(overflowPages), 112);
+      b.writeBigUInt64LE(BigInt(count), 120);
+      b.writeBigUInt64LE(root, 128);
+      b.writeBigUInt64LE(BigInt(lastPg), 136);
+    } else {
+      b.writeBigUInt64LE(P_INVALID, 128);
+      b.writeBigUInt64LE(1n, 136);
+    }
+    b.writeBigUInt64LE(BigInt(txnid), 144);
+    return b;
+  };
+  // Like a fresh environment after its first commit: meta 0 empty (txn 0), meta 1 current (txn 1).
+  pages[0] = meta(0, 0, false);
+  pages[1] = meta(1, 1, true);
+  return Buffer.concat(pages.filter((p): p is Buffer => p !== null));
+}
+
+// ---------------------------------------------------------------- reader
+
+interface Meta {
+  psize: number;
+  root: number;
+  depth: number;
+  entries: number;
+  txnid: bigint;
+}
+
+export class LmdbReader implements RawReader {
+  private readonly psize: number;
+  private readonly root: number;
+  private readonly pageCount: number;
+
+  constructor(private readonly src: ByteSource) {
+    if (src.size < 2 * 4096 && src.size < 2 * PAGEHDRSZ + 160) throw new CorruptFileError('file too short');
+    const m0 = this.readMeta(0, 0);
+    const m1 = m0 !== undefined ? this.readMeta(1, m0.psize) : undefined;
+    if (m0 === undefined) {
+      throw new CorruptFileError('not an LMDB file (no meta page)');
+    }
+    const m = m1 !== undefined && m1.txnid > m0.txnid ? m1 : m0;
+    this.psize = m.psize;
+    this.root = m.root;
+    this.pageCount = Math.floor(src.size / m.psize);
+  }
+
+  private readMeta(pgno: number, psize: number): Meta | undefined {
+    const b = this.src.read(pgno * psize, 152);
+    if (b.length < 152) return undefined;
+    if ((b.readUInt16LE(10) & P_META) === 0 || b.readUInt32LE(16) !== MAGIC) return undefined;
+    const version = b.readUInt32LE(20);
+    if (version !== DATA_VERSION) {
+      throw new CorruptFileError(
+        `LMDB data format version ${version}; Postfix and Outpost use version ${DATA_VERSION} (liblmdb 0.9)`,
+      );
+    }
+    const ps = b.readUInt32LE(40);
+    if (ps < 512 || ps > 65536 || (ps & (ps - 1)) !== 0) throw new CorruptFileError(`bad page size ${ps}`);
+    const root = b.readBigUInt64LE(128);
+    return {
+      psize: ps,
+      root: root === P_INVALID ? -1 : Number(root),
+      depth: b.readUInt16LE(94),
+      entries: Number(b.readBigUInt64LE(120)),
+      txnid: b.readBigUInt64LE(144),
+    };
+  }
+
+  private page(pgno: number): Buffer {
+    if (pgno < 2 || pgno >= this.pageCount) throw new CorruptFileError(`page ${pgno} out of range`);
+    return this.src.read(pgno * this.psize, this.psize);
+  }
+
+  /** Key bytes of node i on a page. */
+  private nodeOffset(p: Buffer, i: number): number {
+    const ofs = p.readUInt16LE(PAGEHDRSZ + 2 * i);
+    if (ofs < PAGEHDRSZ || ofs + NODESIZE > p.length) throw new CorruptFileError('bad node offset');
+    return ofs;
+  }
+
+  private compareKey(key: Buffer, p: Buffer, ofs: number): number {
+    const ksize = p.readUInt16LE(ofs + 6);
+    return key.compare(p, ofs + NODESIZE, ofs + NODESIZE + ksize);
+  }
+
+  private numKeys(p: Buffer): number {
+    return (p.readUInt16LE(12) - PAGEHDRSZ) >> 1;
+  }
+
+  private leafValue(p: Buffer, ofs: number): Buffer {
+    const flags = p.readUInt16LE(ofs + 4);
+    const ksize = p.readUInt16LE(ofs + 6);
+    const dsize = p.readUInt16LE(ofs) | (p.readUInt16LE(ofs + 2) << 16);
+    const data = ofs + NODESIZE + ksize;
+    if (flags & (F_SUBDATA | F_DUPDATA))
+      throw new CorruptFileError('sub-databases and duplicate keys are not supported');
+    if (flags & F_BIGDATA) {
+      const ov = Number(p.readBigUInt64LE(data));
+      if (ov < 2 || ov >= this.pageCount) throw new CorruptFileError(`overflow page ${ov} out of range`);
+      const v = this.src.read(ov * this.psize + PAGEHDRSZ, dsize);
+      if (v.length !== dsize) throw new CorruptFileError('truncated overflow page');
+      return v;
+    }
+    if (data + dsize > p.length) throw new CorruptFileError('node data beyond page end');
+    return p.subarray(data, data + dsize);
+  }
+
+  get(key: Buffer): Buffer | undefined {
+    if (this.root < 0) return undefined;
+    let pgno = this.root;
+    for (let hops = 0; hops < 64; hops++) {
+      const p = this.page(pgno);
+      const flags = p.readUInt16LE(10);
+      const n = this.numKeys(p);
+      if (flags & P_BRANCH) {
+        // Last child whose separator key <= key; node 0's key is ignored (lower bound).
+        let lo = 1;
+        let hi = n - 1;
+        let child = 0;
+        while (lo <= hi) {
+          const mid = (lo + hi) >> 1;
+          const c = this.compareKey(key, p, this.nodeOffset(p, mid));
+          if (c >= 0) {
+            child = mid;
+            lo = mid + 1;
+          } else hi = mid - 1;
+        }
+        const ofs = this.nodeOffset(p, child);
+        pgno = p.readUInt16LE(ofs) | (p.readUInt16LE(ofs + 2) << 16);
+        pgno += p.readUInt16LE(ofs + 4) * 2 ** 32;
+        continue;
+      }
+      if (flags & P_LEAF2 || (flags & P_LEAF) === 0)
+        throw new CorruptFileError(`page ${pgno}: unexpected page type`);
+      let lo = 0;
+      let hi = n - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        const ofs = this.nodeOffset(p, mid);
+        const c = this.compareKey(key, p, ofs);
+        if (c === 0) return this.leafValue(p, ofs);
+        if (c > 0) lo = mid + 1;
+        else hi = mid - 1;
+      }
+      return undefined;
+    }
+    throw new CorruptFileError('tree too deep');
+  }
+
+  *entries(): Iterable<[Buffer, Buffer]> {
+    if (this.root < 0) return;
+    const walk = function* (self: LmdbReader, pgno: number, depth: number): Generator<[Buffer, Buffer]> {
+      if (depth > 64) throw new CorruptFileError('tree too deep');
+      const p = self.page(pgno);
+      const flags = p.readUInt16LE(10);
+      const n = self.numKeys(p);
+      for (let i = 0; i < n; i++) {
+        const ofs = self.nodeOffset(p, i);
+        if (flags & P_BRANCH) {
+          const child =
+            (p.readUInt16LE(ofs) | (p.readUInt16LE(ofs + 2) << 16)) + p.readUInt16LE(ofs + 4) * 2 ** 32;
+          yield* walk(self, child, depth + 1);
+        } else {
+          const ksize = p.readUInt16LE(ofs + 6);
+          yield [
+            Buffer.from(p.subarray(ofs + NODESIZE, ofs + NODESIZE + ksize)),
+            Buffer.from(self.leafValue(p, ofs)),
+          ];
+        }
+      }
+    };
+    yield* walk(this, this.root, 0);
+  }
+}
