@@ -2,15 +2,13 @@
 // and exit codes. Builds replace the database atomically (temporary file, fsync, rename).
 import { stat } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { toByteString } from '../maps/bytes.js';
-import { EntryCollector, modeFromSource, writeCompiled, type BuildOptions } from '../maps/compiled-build.js';
+import { modeFromSource, TableBuilder, type BuildOptions } from '../maps/compiled-build.js';
 import { CompiledTable, type CompiledFormat } from '../maps/compiled-table.js';
-import type { RawEntry } from '../maps/raw-table.js';
 import { formats as hashFormats } from '../maps/hash.js';
 import { format as cdbFormat } from '../maps/cdb.js';
 import { format as lmdbFormat } from '../maps/lmdb.js';
 import { DRIVER_MODULES, openTable } from '../maps/registry.js';
-import { parseSourceFile, SourceParser } from '../maps/source.js';
+import { parseSource, readWithSpare } from '../maps/source.js';
 import { strerror } from '../maps/strerror.js';
 import { TableError, type LookupTable, type OpenOptions } from '../maps/types.js';
 import { ConfigError, readPostmapConfig } from './postmap-config.js';
@@ -364,62 +362,64 @@ async function fileAttributes(
 async function buildOne(ctx: Context, arg: string): Promise<void> {
   const { type, name } = splitMap(ctx, arg);
   if (type === 'proxy') throw new Fatal("can't create maps via the proxy service");
+  let source: Buffer;
   let st;
   try {
     st = await stat(name);
     if (st.isDirectory()) throw Object.assign(new Error('dir'), { code: 'EISDIR' });
+    source = await readWithSpare(name);
   } catch (err) {
     throw new Fatal(`open ${name}: ${strerror(err)}`);
   }
   const format = buildFormat(type);
   const options = { ...buildOptions(ctx), ...(await fileAttributes(ctx, name, st)) };
-  const collector = new EntryCollector(format, name, options);
-  try {
-    await parseSourceFile(name, { displayName: name, utf8: ctx.utf8, style: 'postmap', warn }, (k, v) =>
-      collector.add(k, v),
-    );
-  } catch (err) {
-    throw new Fatal(`open ${name}: ${strerror(err)}`);
-  }
-  await writeTable(format, name, collector, options);
+  const builder = new TableBuilder(format, name, options);
+  parseSource(
+    source,
+    { displayName: name, utf8: ctx.utf8, style: 'postmap', warn },
+    builder.handler(source),
+    source.length - 1,
+  );
+  await writeTable(builder, options);
 }
 
-async function writeTable(
-  format: CompiledFormat,
-  name: string,
-  collector: EntryCollector,
-  options: BuildOptions,
-): Promise<void> {
+async function writeTable(builder: TableBuilder, options: BuildOptions): Promise<void> {
   try {
-    await writeCompiled(format, name, collector.entries(), options);
+    await builder.write(options);
   } catch (err) {
-    if (err instanceof RangeError) throw new Fatal(`error updating ${format.type}:${name}: ${err.message}`);
-    throw new Fatal(`open database ${name}${format.suffix}: ${strerror(err)}`);
+    if (err instanceof RangeError) {
+      throw new Fatal(`error updating ${builder.format.type}:${builder.name}: ${err.message}`);
+    }
+    throw new Fatal(`open database ${builder.name}${builder.format.suffix}: ${strerror(err)}`);
   }
 }
 
-/** Existing entries of a database for -i / -d; a missing file is empty (-i) or fatal (-d). */
-async function existingEntries(
+/**
+ * A builder holding the existing entries of a database, for -i / -d. A missing database is
+ * empty for -i (Postfix creates it) and fatal for -d.
+ */
+async function builderWithExisting(
   ctx: Context,
   format: CompiledFormat,
   name: string,
   mustExist: boolean,
-): Promise<RawEntry[]> {
+): Promise<TableBuilder> {
+  const builder = new TableBuilder(format, name, buildOptions(ctx));
   try {
     await stat(name + format.suffix);
   } catch (err) {
     if (mustExist) throw new Fatal(`open database ${name}${format.suffix}: ${strerror(err)}`);
-    return [];
+    return builder;
   }
   try {
     const t = await CompiledTable.open(format, name, { ...openOptions(ctx), warn: () => undefined });
-    const raw = t.rawEntries();
+    builder.addExisting(t.rawEntries());
     await t.close();
-    return raw;
   } catch (err) {
     if (err instanceof TableError) throw new Fatal(err.message);
     throw err;
   }
+  return builder;
 }
 
 function checkUpdatable(ctx: Context, type: string, name: string): CompiledFormat {
@@ -436,53 +436,49 @@ function checkUpdatable(ctx: Context, type: string, name: string): CompiledForma
   return format;
 }
 
+/** The current mode of a database file, or 0644 for a new one. */
+async function currentMode(path: string): Promise<number> {
+  try {
+    return (await stat(path)).mode & 0o7777;
+  } catch {
+    return 0o644;
+  }
+}
+
 async function incremental(ctx: Context): Promise<void> {
   // Postfix reads stdin once, for the first table; later tables get an exhausted stdin.
   let input: Buffer | undefined = readFileSync(0);
   for (const arg of ctx.flags.args) {
     const { type, name } = splitMap(ctx, arg);
     const format = checkUpdatable(ctx, type, name);
-    const options = buildOptions(ctx);
-    const collector = new EntryCollector(
-      format,
-      name,
-      options,
-      await existingEntries(ctx, format, name, false),
-    );
-    const parser = new SourceParser(
-      { displayName: 'stdin', utf8: ctx.utf8, style: 'postmap', warn },
-      (k, v) => collector.add(k, v),
-    );
-    if (input !== undefined) parser.push(input);
-    parser.end();
-    input = undefined;
-    let mode = 0o644;
-    try {
-      mode = (await stat(name + format.suffix)).mode & 0o7777;
-    } catch {
-      // new database
+    const builder = await builderWithExisting(ctx, format, name, false);
+    if (input !== undefined) {
+      const buf = Buffer.alloc(input.length + 1);
+      input.copy(buf);
+      parseSource(
+        buf,
+        { displayName: 'stdin', utf8: ctx.utf8, style: 'postmap', warn },
+        builder.handler(buf),
+        input.length,
+      );
     }
-    await writeTable(format, name, collector, { ...options, mode });
+    input = undefined;
+    const mode = await currentMode(name + format.suffix);
+    await writeTable(builder, { ...buildOptions(ctx), mode });
   }
 }
 
 async function deleteKeys(ctx: Context, keys: string[] | 'stdin'): Promise<number> {
-  const targets: { format: CompiledFormat; name: string; collector: EntryCollector; changed: boolean }[] = [];
+  const targets: { builder: TableBuilder; changed: boolean }[] = [];
   for (const arg of ctx.flags.args) {
     const { type, name } = splitMap(ctx, arg);
     const format = checkUpdatable(ctx, type, name);
-    const collector = new EntryCollector(
-      format,
-      name,
-      buildOptions(ctx),
-      await existingEntries(ctx, format, name, true),
-    );
-    targets.push({ format, name, collector, changed: false });
+    targets.push({ builder: await builderWithExisting(ctx, format, name, true), changed: false });
   }
   let found = false;
   const del = (key: string): void => {
     for (const t of targets) {
-      if (t.collector.delete(toByteString(key))) {
+      if (t.builder.delete(key)) {
         t.changed = true;
         found = true;
       }
@@ -492,8 +488,9 @@ async function deleteKeys(ctx: Context, keys: string[] | 'stdin'): Promise<numbe
   else keys.forEach(del);
   for (const t of targets) {
     if (!t.changed) continue;
-    const mode = (await stat(t.name + t.format.suffix)).mode & 0o7777;
-    await writeTable(t.format, t.name, t.collector, { ...buildOptions(ctx), mode });
+    const b = t.builder;
+    const mode = await currentMode(b.name + b.format.suffix);
+    await writeTable(b, { ...buildOptions(ctx), mode });
   }
   return found ? 0 : 1;
 }

@@ -3,30 +3,26 @@
 // {u32 key length, u32 data length, key, data}, then 256 open-addressing hash tables of
 // (u32 hash, u32 record position) slots. All integers little-endian; the file is limited to 4 GiB.
 // Hash: h = 5381; h = ((h << 5) + h) ^ byte. Table h & 255, first slot (h >>> 8) % slots.
-import { CorruptFileError, type RawEntry, type RawReader } from './raw-table.js';
-import type { ByteSource } from './byte-source.js';
+import { CorruptFileError, type RawReader } from './raw-table.js';
+import { copyBytes, type EntryStore } from './entry-store.js';
+import { equalBytes, u32, type ByteSource } from './byte-source.js';
 
 const HEADER = 2048;
 const MAX_FILE = 0xffffffff;
 
-/** cdb hash over the char codes of a byte string (bytes.ts). */
-export function cdbHashString(s: string): number {
+function cdbHashBytes(b: Uint8Array, off = 0, len = b.length): number {
   let h = 5381;
-  for (let i = 0; i < s.length; i++) h = ((h << 5) + h) ^ s.charCodeAt(i);
+  for (let i = off, end = off + len; i < end; i++) h = ((h << 5) + h) ^ b[i]!;
   return h >>> 0;
 }
 
-function cdbHashBytes(b: Buffer): number {
-  let h = 5381;
-  for (let i = 0; i < b.length; i++) h = ((h << 5) + h) ^ b[i]!;
-  return h >>> 0;
-}
-
-/** Builds a cdb file. Entries are written in the given order; keys should be unique. */
-export function buildCdbFile(entries: readonly RawEntry[]): Buffer {
+/** Builds a cdb file from the live entries of a store, in insertion order. */
+export function buildCdbFile(store: EntryStore): Buffer {
+  const order = store.order();
+  const n = order.length;
+  const { segments, seg, keyOff, keyLen, valOff, valLen } = store;
   let size = HEADER;
-  for (const [k, v] of entries) size += 8 + k.length + v.length;
-  const n = entries.length;
+  for (let j = 0; j < n; j++) size += 8 + keyLen[order[j]!]! + valLen[order[j]!]!;
   const total = size + 16 * n;
   if (total > MAX_FILE) throw new RangeError('cdb file would exceed 4 GiB');
   const out = Buffer.alloc(total);
@@ -34,36 +30,39 @@ export function buildCdbFile(entries: readonly RawEntry[]): Buffer {
   const positions = new Uint32Array(n);
   const perTable = new Uint32Array(256);
   let pos = HEADER;
-  for (let i = 0; i < n; i++) {
-    const [k, v] = entries[i]!;
-    out.writeUInt32LE(k.length, pos);
-    out.writeUInt32LE(v.length, pos + 4);
-    out.write(k, pos + 8, k.length, 'latin1');
-    out.write(v, pos + 8 + k.length, v.length, 'latin1');
-    const h = cdbHashString(k);
-    hashes[i] = h;
-    positions[i] = pos;
+  for (let j = 0; j < n; j++) {
+    const i = order[j]!;
+    const buf = segments[seg[i]!]!;
+    const ko = keyOff[i]!;
+    const kl = keyLen[i]!;
+    const vl = valLen[i]!;
+    out.writeUInt32LE(kl, pos);
+    out.writeUInt32LE(vl, pos + 4);
+    copyBytes(buf, ko, out, pos + 8, kl);
+    copyBytes(buf, valOff[i]!, out, pos + 8 + kl, vl);
+    const h = cdbHashBytes(buf, ko, kl);
+    hashes[j] = h;
+    positions[j] = pos;
     perTable[h & 255]!++;
-    pos += 8 + k.length + v.length;
+    pos += 8 + kl + vl;
   }
-  // Group entry indexes by table (counting sort), keeping insertion order within a table.
+  // Group entries by table (counting sort), keeping insertion order within a table.
   const start = new Uint32Array(257);
   for (let t = 0; t < 256; t++) start[t + 1] = start[t]! + perTable[t]!;
   const fill = start.slice(0, 256);
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[fill[hashes[i]! & 255]!++] = i;
+  const byTable = new Uint32Array(n);
+  for (let j = 0; j < n; j++) byTable[fill[hashes[j]! & 255]!++] = j;
   for (let t = 0; t < 256; t++) {
-    const count = perTable[t]!;
-    const slots = count * 2;
+    const slots = perTable[t]! * 2;
     out.writeUInt32LE(pos, t * 8);
     out.writeUInt32LE(slots, t * 8 + 4);
-    for (let j = start[t]!; j < start[t + 1]!; j++) {
-      const i = order[j]!;
-      const h = hashes[i]!;
+    for (let x = start[t]!; x < start[t + 1]!; x++) {
+      const j = byTable[x]!;
+      const h = hashes[j]!;
       let s = (h >>> 8) % slots;
       while (out.readUInt32LE(pos + s * 8 + 4) !== 0) s = s + 1 === slots ? 0 : s + 1;
       out.writeUInt32LE(h, pos + s * 8);
-      out.writeUInt32LE(positions[i]!, pos + s * 8 + 4);
+      out.writeUInt32LE(positions[j]!, pos + s * 8 + 4);
     }
     pos += slots * 8;
   }
@@ -76,26 +75,26 @@ export class CdbReader implements RawReader {
   }
 
   get(key: Buffer): Buffer | undefined {
+    const src = this.src;
     const h = cdbHashBytes(key);
-    const head = this.src.read((h & 255) * 8, 8);
-    const tpos = head.readUInt32LE(0);
-    const slots = head.readUInt32LE(4);
+    let o = src.view((h & 255) * 8, 8);
+    const tpos = u32(src.buf, o);
+    const slots = u32(src.buf, o + 4);
     if (slots === 0) return undefined;
-    if (tpos + slots * 8 > this.src.size) throw new CorruptFileError('hash table beyond end of file');
+    if (tpos + slots * 8 > src.size) throw new CorruptFileError('hash table beyond end of file');
     let s = (h >>> 8) % slots;
     for (let probes = 0; probes < slots; probes++) {
-      const slot = this.src.read(tpos + s * 8, 8);
-      const rpos = slot.readUInt32LE(4);
+      o = src.view(tpos + s * 8, 8);
+      const rpos = u32(src.buf, o + 4);
       if (rpos === 0) return undefined;
-      if (slot.readUInt32LE(0) === h) {
-        const rec = this.src.read(rpos, 8);
-        if (rec.length < 8) throw new CorruptFileError('record beyond end of file');
-        const klen = rec.readUInt32LE(0);
-        const dlen = rec.readUInt32LE(4);
+      if (u32(src.buf, o) === h) {
+        o = src.view(rpos, 8);
+        const klen = u32(src.buf, o);
+        const dlen = u32(src.buf, o + 4);
         if (klen === key.length) {
-          const body = this.src.read(rpos + 8, klen + dlen);
-          if (body.length < klen + dlen) throw new CorruptFileError('record beyond end of file');
-          if (key.equals(body.subarray(0, klen))) return body.subarray(klen);
+          o = src.view(rpos + 8, klen + dlen);
+          if (equalBytes(key, src.buf, o, klen))
+            return Buffer.from(src.buf.subarray(o + klen, o + klen + dlen));
         }
       }
       s = s + 1 === slots ? 0 : s + 1;
@@ -113,9 +112,9 @@ export class CdbReader implements RawReader {
       const rec = this.src.read(pos, 8);
       const klen = rec.readUInt32LE(0);
       const dlen = rec.readUInt32LE(4);
+      if (pos + 8 + klen + dlen > end) throw new CorruptFileError('record beyond end of data');
       const body = this.src.read(pos + 8, klen + dlen);
-      if (body.length < klen + dlen) throw new CorruptFileError('record beyond end of file');
-      yield [Buffer.from(body.subarray(0, klen)), Buffer.from(body.subarray(klen))];
+      yield [body.subarray(0, klen), body.subarray(klen)];
       pos += 8 + klen + dlen;
     }
   }

@@ -1,13 +1,12 @@
-// Building compiled tables: collect entries (folding, NUL convention, duplicate policy as
+// Building compiled tables: collect entries (folding, NUL convention and duplicate policy as
 // Postfix's mkmap/dict_*_update), then write the whole file atomically. Shared by postmap and
 // the drivers' build() exports.
 import { stat } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic-file.js';
-import { foldBytes } from './fold.js';
-import { toByteString, fromByteString } from './bytes.js';
-import { parseSourceFile } from './source.js';
+import { EntryStore } from './entry-store.js';
+import { foldText } from './fold.js';
+import { parseSource, parseSourceFile, readWithSpare, type EntryHandler } from './source.js';
 import type { CompiledFormat } from './compiled-table.js';
-import type { RawEntry } from './raw-table.js';
 
 export type DuplicatePolicy = 'warn' | 'ignore' | 'replace';
 
@@ -26,9 +25,9 @@ export interface BuildOptions {
   owner?: { uid: number; gid: number };
 }
 
-/** Collects entries for one table, applying Postfix's update rules. */
-export class EntryCollector {
-  private readonly map = new Map<string, string>();
+/** Collects the entries of one table being built or updated. */
+export class TableBuilder {
+  readonly store = new EntryStore();
   private readonly fold: boolean;
   private readonly utf8: boolean;
   private readonly nul: boolean;
@@ -36,73 +35,104 @@ export class EntryCollector {
   private readonly warn: (m: string) => void;
 
   constructor(
-    private readonly format: CompiledFormat,
-    private readonly name: string,
+    readonly format: CompiledFormat,
+    readonly name: string,
     options: BuildOptions,
-    existing?: readonly RawEntry[],
   ) {
     this.fold = options.foldCase ?? true;
     this.utf8 = options.utf8 ?? true;
     this.nul = options.nulTerminated ?? format.defaultNul;
     this.dup = options.duplicates ?? 'warn';
     this.warn = options.warn ?? (() => undefined);
-    if (existing !== undefined) for (const [k, v] of existing) this.map.set(k, v);
   }
 
-  /** Adds one entry given as byte strings (from the source parser). */
-  add(key: string, value: string): void {
-    let k = this.fold ? foldBytes(key, this.utf8) : key;
-    let v = value;
-    if (this.nul) {
-      k += '\0';
-      v += '\0';
+  /** Adds stored entries of an existing database (postmap -i / -d) unchanged. */
+  addExisting(entries: Iterable<[Buffer, Buffer]>): void {
+    const st = this.store;
+    for (const [k, v] of entries) {
+      const [seg, off] = st.copyIn(Buffer.concat([k, v]), 0, k.length + v.length);
+      st.add(seg, off, k.length, off + k.length, v.length, false);
     }
-    const map = this.map;
-    if (map.has(k)) {
-      if (this.dup === 'replace') map.set(k, v);
-      else if (this.dup === 'warn') {
-        this.warn(this.format.duplicateWarning(this.name, fromByteString(this.nul ? k.slice(0, -1) : k)));
+  }
+
+  /**
+   * An EntryHandler for the source parser, for bytes that live in `segmentBuf` (registered
+   * here). Entries from other buffers (joined continuation lines) are copied.
+   */
+  handler(segmentBuf: Buffer): EntryHandler {
+    const st = this.store;
+    const seg = st.addSegment(segmentBuf);
+    return (buf, ks, ke, vs, ve) => {
+      let kb = buf;
+      if (this.fold) {
+        let ascii = true;
+        for (let i = ks; i < ke; i++) {
+          const c = buf[i]!;
+          if (c >= 65 && c <= 90) buf[i] = c + 32;
+          else if (c >= 0x80) ascii = false;
+        }
+        if (!ascii && this.utf8) {
+          const folded = Buffer.from(foldText(buf.toString('utf8', ks, ke), true), 'utf8');
+          if (folded.length === ke - ks) folded.copy(buf, ks);
+          else kb = folded;
+        }
       }
-      return;
-    }
-    map.set(k, v);
+      if (kb !== buf || buf !== segmentBuf) {
+        this.addCopy(kb === buf ? buf.subarray(ks, ke) : kb, buf.subarray(vs, ve));
+        return;
+      }
+      if (this.nul) {
+        buf[ke++] = 0;
+        buf[ve++] = 0;
+      }
+      this.addChecked(seg, ks, ke - ks, vs, ve - vs);
+    };
   }
 
-  /** Removes a key (postmap -d); true when something was removed. Tries both NUL forms. */
+  /** Adds a (folded) key and a value by copying them, with NULs, into the side segment. */
+  private addCopy(key: Buffer, value: Buffer): void {
+    const n = this.nul ? 1 : 0;
+    const pair = Buffer.alloc(key.length + n + value.length + n);
+    key.copy(pair, 0);
+    value.copy(pair, key.length + n);
+    const [seg, off] = this.store.copyIn(pair, 0, pair.length);
+    this.addChecked(seg, off, key.length + n, off + key.length + n, value.length + n);
+  }
+
+  private addChecked(seg: number, koff: number, klen: number, voff: number, vlen: number): void {
+    const r = this.store.add(seg, koff, klen, voff, vlen, this.dup === 'replace');
+    if (r === 'duplicate' && this.dup === 'warn') {
+      const buf = this.store.segments[seg]!;
+      const key = buf.toString('utf8', koff, koff + klen - (this.nul ? 1 : 0));
+      this.warn(this.format.duplicateWarning(this.name, key));
+    }
+  }
+
+  /** Adds one entry given as text (drivers' build(), tests). */
+  addText(key: string, value: string): void {
+    const k = this.fold ? foldText(key, this.utf8) : key;
+    this.addCopy(Buffer.from(k, 'utf8'), Buffer.from(value, 'utf8'));
+  }
+
+  /** Deletes a key in both NUL forms (postmap -d); true when something was deleted. */
   delete(key: string): boolean {
-    const k = this.fold ? foldBytes(key, this.utf8) : key;
-    const a = this.map.delete(k + '\0');
-    const b = this.map.delete(k);
+    const k = Buffer.from(this.fold ? foldText(key, this.utf8) : key, 'utf8');
+    const a = this.store.delete(Buffer.concat([k, Buffer.from([0])]));
+    const b = this.store.delete(k);
     return a || b;
   }
 
-  get size(): number {
-    return this.map.size;
+  fileBytes(): Buffer {
+    return this.format.build(this.store);
   }
 
-  entries(): RawEntry[] {
-    const map = this.map;
-    if (!this.format.needsSortedKeys) return [...map];
-    // Byte strings sort like memcmp with the default comparison.
-    const keys = [...map.keys()].sort();
-    const out: RawEntry[] = new Array(keys.length);
-    for (let i = 0; i < keys.length; i++) out[i] = [keys[i]!, map.get(keys[i]!)!];
-    return out;
+  /** Writes name + suffix atomically. */
+  async write(options: BuildOptions = {}): Promise<void> {
+    await writeFileAtomic(this.name + this.format.suffix, this.fileBytes(), {
+      mode: options.mode ?? 0o644,
+      ...(options.owner !== undefined ? { owner: options.owner } : {}),
+    });
   }
-}
-
-/** Writes the compiled file for a table name ("/etc/postfix/virtual" -> virtual.db etc.). */
-export async function writeCompiled(
-  format: CompiledFormat,
-  name: string,
-  entries: readonly RawEntry[],
-  options: BuildOptions = {},
-): Promise<void> {
-  const data = format.build(entries);
-  await writeFileAtomic(name + format.suffix, data, {
-    mode: options.mode ?? 0o644,
-    ...(options.owner !== undefined ? { owner: options.owner } : {}),
-  });
 }
 
 /** Builds `name + suffix` from the source file `name` (what `postmap type:name` does). */
@@ -111,18 +141,20 @@ export async function buildFromSource(
   name: string,
   options: BuildOptions = {},
 ): Promise<void> {
-  const collector = new EntryCollector(format, name, options);
-  await parseSourceFile(
-    name,
+  const builder = new TableBuilder(format, name, options);
+  const buf = await readWithSpare(name);
+  parseSource(
+    buf,
     {
       displayName: name,
       utf8: options.utf8 ?? true,
       style: 'postmap',
       warn: options.warn ?? (() => undefined),
     },
-    (k, v) => collector.add(k, v),
+    builder.handler(buf),
+    buf.length - 1,
   );
-  await writeCompiled(format, name, collector.entries(), options);
+  await builder.write(options);
 }
 
 /**
@@ -135,9 +167,9 @@ export async function buildFromEntries(
   entries: Iterable<readonly [string, string]>,
   options: BuildOptions = {},
 ): Promise<void> {
-  const collector = new EntryCollector(format, sourcePath, options);
-  for (const [k, v] of entries) collector.add(toByteString(k), toByteString(v));
-  await writeCompiled(format, sourcePath, collector.entries(), options);
+  const builder = new TableBuilder(format, sourcePath, options);
+  for (const [k, v] of entries) builder.addText(k, v);
+  await builder.write(options);
 }
 
 /** Mode for a new database as Postfix computes it: 0644 minus what the source denies. */
@@ -145,3 +177,5 @@ export async function modeFromSource(sourcePath: string): Promise<number> {
   const st = await stat(sourcePath);
   return 0o644 & ~(~st.mode & 0o077);
 }
+
+export { parseSourceFile };

@@ -2,9 +2,10 @@
 // Postfix's trailing-NUL conventions, freshness (a rebuilt file is picked up without restart),
 // the "forgot to run postmap" warning, and turning file problems into TableError.
 import { stat } from 'node:fs/promises';
-import { openByteSource, type ByteSource } from './byte-source.js';
+import { openByteSource, ShortReadError, type ByteSource } from './byte-source.js';
 import { foldText } from './fold.js';
-import { CorruptFileError, type RawEntry, type RawReader } from './raw-table.js';
+import { CorruptFileError, type RawReader } from './raw-table.js';
+import type { EntryStore } from './entry-store.js';
 import { strerror } from './strerror.js';
 import { TableError, type LookupTable, type OpenOptions } from './types.js';
 
@@ -23,8 +24,8 @@ export interface CompiledFormat {
   readonly canSequence: boolean;
   /** Postfix's duplicate-key warning for this type (the prefix differs per driver). */
   duplicateWarning(name: string, key: string): string;
-  /** Complete file bytes for the given raw entries. */
-  build(entries: readonly RawEntry[]): Buffer;
+  /** Complete file bytes for the live entries of the store. */
+  build(store: EntryStore): Buffer;
   /** A reader for the file; may throw CorruptFileError or TableError. */
   reader(src: ByteSource, dbPath: string, name: string): RawReader;
 }
@@ -116,7 +117,7 @@ export class CompiledTable implements LookupTable {
 
   private wrap(err: unknown): Error {
     if (err instanceof TableError) return err;
-    if (err instanceof CorruptFileError) {
+    if (err instanceof CorruptFileError || err instanceof ShortReadError) {
       return new TableError(`corrupt database ${this.dbPath}: ${err.message}`, this.spec());
     }
     return new TableError(`read database ${this.dbPath}: ${strerror(err)}`, this.spec());
@@ -186,13 +187,13 @@ export class CompiledTable implements LookupTable {
     }
   }
 
-  /** Raw stored entries as byte strings (for postmap -i / -d rewrites). */
-  rawEntries(): RawEntry[] {
-    const out: RawEntry[] = [];
+  /** Stored entries exactly as on disk (for postmap -i / -d rewrites). */
+  rawEntries(): Iterable<[Buffer, Buffer]> {
     const snap = this.snap;
-    if (snap === undefined) return out;
+    if (snap === undefined) return [];
+    const out: [Buffer, Buffer][] = [];
     try {
-      for (const [k, v] of snap.reader.entries()) out.push([k.toString('latin1'), v.toString('latin1')]);
+      for (const e of snap.reader.entries()) out.push(e);
     } catch (err) {
       throw this.wrap(err);
     }

@@ -10,41 +10,22 @@
 //   slot table: {hash, record offset} pairs, open addressing with linear probing from
 //   hash & (slots - 1); offset 0 marks an empty slot.
 // A lookup costs one slot read (usually) and one record read. Files are limited to 4 GiB.
-import { CorruptFileError, type RawEntry, type RawReader } from './raw-table.js';
-import type { ByteSource } from './byte-source.js';
+import { CorruptFileError, type RawReader } from './raw-table.js';
+import { copyBytes, hashBytes, type EntryStore } from './entry-store.js';
+import { equalBytes, u32, type ByteSource } from './byte-source.js';
 
 export const HASH_MAGIC = 'OUTPOSTH';
 const VERSION = 1;
 const HEADER = 32;
 
-/** FNV-1a over the bytes, finished with MurmurHash3's fmix32 so linear probing spreads well. */
-function finish(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
-export function outpostHashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return finish(h);
-}
-
-function outpostHashBytes(b: Buffer): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
-  return finish(h);
-}
-
-export function buildHashFile(entries: readonly RawEntry[]): Buffer {
-  const n = entries.length;
+export function buildHashFile(store: EntryStore): Buffer {
+  const order = store.order();
+  const n = order.length;
+  const { segments, seg, keyOff, keyLen, valOff, valLen, hash } = store;
   let slots = 2;
   while (slots < 2 * n) slots *= 2;
   let recBytes = 0;
-  for (const [k, v] of entries) recBytes += 8 + k.length + v.length;
+  for (let j = 0; j < n; j++) recBytes += 8 + keyLen[order[j]!]! + valLen[order[j]!]!;
   const tableOffset = HEADER + recBytes;
   const total = tableOffset + slots * 8;
   if (total > 0xffffffff) throw new RangeError('hash file would exceed 4 GiB');
@@ -54,20 +35,28 @@ export function buildHashFile(entries: readonly RawEntry[]): Buffer {
   out.writeUInt32LE(n, 16);
   out.writeUInt32LE(slots, 20);
   out.writeUInt32LE(tableOffset, 24);
+  const table = new Uint32Array(slots * 2);
   const mask = slots - 1;
   let pos = HEADER;
-  for (const [k, v] of entries) {
-    out.writeUInt32LE(k.length, pos);
-    out.writeUInt32LE(v.length, pos + 4);
-    out.write(k, pos + 8, k.length, 'latin1');
-    out.write(v, pos + 8 + k.length, v.length, 'latin1');
-    const h = outpostHashString(k);
+  for (let j = 0; j < n; j++) {
+    const i = order[j]!;
+    const buf = segments[seg[i]!]!;
+    const kl = keyLen[i]!;
+    const vl = valLen[i]!;
+    out.writeUInt32LE(kl, pos);
+    out.writeUInt32LE(vl, pos + 4);
+    copyBytes(buf, keyOff[i]!, out, pos + 8, kl);
+    copyBytes(buf, valOff[i]!, out, pos + 8 + kl, vl);
+    // The store hashes keys with the same function the reader uses.
+    const h = hash[i]!;
     let s = h & mask;
-    while (out.readUInt32LE(tableOffset + s * 8 + 4) !== 0) s = (s + 1) & mask;
-    out.writeUInt32LE(h, tableOffset + s * 8);
-    out.writeUInt32LE(pos, tableOffset + s * 8 + 4);
-    pos += 8 + k.length + v.length;
+    while (table[s * 2 + 1] !== 0) s = (s + 1) & mask;
+    table[s * 2] = h;
+    table[s * 2 + 1] = pos;
+    pos += 8 + kl + vl;
   }
+  // Little-endian machines could copy the typed array directly; this works everywhere.
+  for (let s = 0; s < slots * 2; s++) out.writeUInt32LE(table[s]!, tableOffset + s * 4);
   return out;
 }
 
@@ -89,10 +78,9 @@ export class HashReader implements RawReader {
   private readonly tableOffset: number;
 
   constructor(private readonly src: ByteSource) {
+    if (src.size < HEADER) throw new CorruptFileError('not an Outpost hash file (too short)');
     const h = src.read(0, HEADER);
-    if (h.length < HEADER || h.toString('latin1', 0, 8) !== HASH_MAGIC) {
-      throw new CorruptFileError('not an Outpost hash file');
-    }
+    if (h.toString('latin1', 0, 8) !== HASH_MAGIC) throw new CorruptFileError('not an Outpost hash file');
     const version = h.readUInt32LE(8);
     if (version !== VERSION) throw new CorruptFileError(`unsupported Outpost hash format version ${version}`);
     this.slots = h.readUInt32LE(20);
@@ -108,22 +96,24 @@ export class HashReader implements RawReader {
   }
 
   get(key: Buffer): Buffer | undefined {
-    const h = outpostHashBytes(key);
+    const src = this.src;
+    const h = hashBytes(key, 0, key.length);
     const mask = this.slots - 1;
     let s = h & mask;
     for (let probes = 0; probes <= mask; probes++) {
-      const slot = this.src.read(this.tableOffset + s * 8, 8);
-      const rpos = slot.readUInt32LE(4);
+      let o = src.view(this.tableOffset + s * 8, 8);
+      const rpos = u32(src.buf, o + 4);
       if (rpos === 0) return undefined;
-      if (slot.readUInt32LE(0) === h) {
-        const rec = this.src.read(rpos, 8);
-        const klen = rec.readUInt32LE(0);
-        const vlen = rec.readUInt32LE(4);
+      if (u32(src.buf, o) === h) {
+        o = src.view(rpos, 8);
+        const klen = u32(src.buf, o);
+        const vlen = u32(src.buf, o + 4);
         if (rpos + 8 + klen + vlen > this.tableOffset)
           throw new CorruptFileError('record overlaps slot table');
         if (klen === key.length) {
-          const body = this.src.read(rpos + 8, klen + vlen);
-          if (key.equals(body.subarray(0, klen))) return body.subarray(klen);
+          o = src.view(rpos + 8, klen + vlen);
+          if (equalBytes(key, src.buf, o, klen))
+            return Buffer.from(src.buf.subarray(o + klen, o + klen + vlen));
         }
       }
       s = (s + 1) & mask;
@@ -139,7 +129,7 @@ export class HashReader implements RawReader {
       const vlen = rec.readUInt32LE(4);
       if (pos + 8 + klen + vlen > this.tableOffset) throw new CorruptFileError('record overlaps slot table');
       const body = this.src.read(pos + 8, klen + vlen);
-      yield [Buffer.from(body.subarray(0, klen)), Buffer.from(body.subarray(klen))];
+      yield [body.subarray(0, klen), body.subarray(klen)];
       pos += 8 + klen + vlen;
     }
   }

@@ -11,8 +11,9 @@
 // end with a u16 offset table after the 16-byte page header; branch nodes carry a child page
 // number in lo/hi/flags and the first key of that child (empty for the first node); a value too
 // large for a node (F_BIGDATA) lives in consecutive overflow pages.
-import { CorruptFileError, type RawEntry, type RawReader } from './raw-table.js';
-import type { ByteSource } from './byte-source.js';
+import { CorruptFileError, type RawReader } from './raw-table.js';
+import { copyBytes, type EntryStore } from './entry-store.js';
+import { compareBytes, u16, u32, type ByteSource } from './byte-source.js';
 
 export const LMDB_PAGE_SIZE = 4096;
 const PAGEHDRSZ = 16;
@@ -47,14 +48,19 @@ function nodeMax(psize: number): number {
 
 interface ChildRef {
   pgno: number;
-  firstKey: string;
+  /** Where the child's first key is: segment buffer, offset, length. */
+  key: Uint8Array;
+  keyOff: number;
+  keyLen: number;
 }
 
 /**
  * Builds a complete LMDB file from entries sorted by key bytes (byte strings compare like memcmp)
  * with no duplicate keys. Leaves are packed full, as liblmdb's MDB_APPEND does.
  */
-export function buildLmdbFile(sorted: readonly RawEntry[]): Buffer {
+export function buildLmdbFile(store: EntryStore): Buffer {
+  const sorted = store.sortedOrder();
+  const { segments, seg, keyOff, keyLen, valOff, valLen } = store;
   const PS = LMDB_PAGE_SIZE;
   const NMAX = nodeMax(PS);
   const pages: (Buffer | null)[] = [null, null];
@@ -83,9 +89,13 @@ export function buildLmdbFile(sorted: readonly RawEntry[]): Buffer {
     page.writeUInt16LE(upper, 14);
     page = undefined;
   };
-  for (const [key, value] of sorted) {
-    const klen = key.length;
-    const vlen = value.length;
+  for (let j = 0; j < sorted.length; j++) {
+    const i = sorted[j]!;
+    const src = segments[seg[i]!]!;
+    const ko = keyOff[i]!;
+    const klen = keyLen[i]!;
+    const vo = valOff[i]!;
+    const vlen = valLen[i]!;
     if (klen === 0 || klen > LMDB_MAX_KEY) {
       throw new RangeError(
         `MDB_BAD_VALSIZE: Unsupported size of key/DB name/data, or wrong DUPFIXED size (key of ${klen} bytes)`,
@@ -99,7 +109,7 @@ export function buildLmdbFile(sorted: readonly RawEntry[]): Buffer {
       page = p.buf;
       lower = PAGEHDRSZ;
       upper = PS;
-      leaves.push({ pgno: p.pgno, firstKey: key });
+      leaves.push({ pgno: p.pgno, key: src, keyOff: ko, keyLen: klen });
       leafPages++;
     }
     const ofs = upper - size;
@@ -107,7 +117,7 @@ export function buildLmdbFile(sorted: readonly RawEntry[]): Buffer {
     page.writeUInt16LE(vlen >>> 16, ofs + 2);
     page.writeUInt16LE(big ? F_BIGDATA : 0, ofs + 4);
     page.writeUInt16LE(klen, ofs + 6);
-    page.write(key, ofs + NODESIZE, klen, 'latin1');
+    copyBytes(src, ko, page, ofs + NODESIZE, klen);
     if (big) {
       const n = Math.floor((PAGEHDRSZ - 1 + vlen) / PS) + 1;
       const ov = Buffer.alloc(n * PS);
@@ -115,13 +125,13 @@ export function buildLmdbFile(sorted: readonly RawEntry[]): Buffer {
       ov.writeUInt32LE(pgno, 0);
       ov.writeUInt16LE(P_OVERFLOW, 10);
       ov.writeUInt32LE(n, 12);
-      ov.write(value, PAGEHDRSZ, vlen, 'latin1');
+      copyBytes(src, vo, ov, PAGEHDRSZ, vlen);
       pages.push(ov);
       for (let i = 1; i < n; i++) pages.push(null);
       overflowPages += n;
       page.writeUInt32LE(pgno, ofs + NODESIZE + klen);
     } else {
-      page.write(value, ofs + NODESIZE + klen, vlen, 'latin1');
+      copyBytes(src, vo, page, ofs + NODESIZE + klen, vlen);
     }
     page.writeUInt16LE(ofs, lower);
     lower += 2;
@@ -138,7 +148,7 @@ export function buildLmdbFile(sorted: readonly RawEntry[]): Buffer {
     let group: ChildRef[] = [];
     let room = 0;
     for (const child of level) {
-      const size = even(NODESIZE + (group.length === 0 ? 0 : child.firstKey.length)) + 2;
+      const size = even(NODESIZE + (group.length === 0 ? 0 : child.keyLen)) + 2;
       if (group.length > 0 && size > room) {
         groups.push(group);
         group = [];
@@ -158,21 +168,21 @@ export function buildLmdbFile(sorted: readonly RawEntry[]): Buffer {
       let lo = PAGEHDRSZ;
       let up = PS;
       g.forEach((child, i) => {
-        const key = i === 0 ? '' : child.firstKey;
-        const size = even(NODESIZE + key.length);
+        const klen = i === 0 ? 0 : child.keyLen;
+        const size = even(NODESIZE + klen);
         const ofs = up - size;
         buf.writeUInt16LE(child.pgno & 0xffff, ofs);
         buf.writeUInt16LE(child.pgno >>> 16, ofs + 2);
         buf.writeUInt16LE(0, ofs + 4);
-        buf.writeUInt16LE(key.length, ofs + 6);
-        buf.write(key, ofs + NODESIZE, key.length, 'latin1');
+        buf.writeUInt16LE(klen, ofs + 6);
+        copyBytes(child.key, child.keyOff, buf, ofs + NODESIZE, klen);
         buf.writeUInt16LE(ofs, lo);
         lo += 2;
         up = ofs;
       });
       buf.writeUInt16LE(lo, 12);
       buf.writeUInt16LE(up, 14);
-      next.push({ pgno, firstKey: g[0]!.firstKey });
+      next.push({ pgno, key: g[0]!.key, keyOff: g[0]!.keyOff, keyLen: g[0]!.keyLen });
     }
     level = next;
     depth++;
@@ -219,8 +229,6 @@ export function buildLmdbFile(sorted: readonly RawEntry[]): Buffer {
 interface Meta {
   psize: number;
   root: number;
-  depth: number;
-  entries: number;
   txnid: bigint;
 }
 
@@ -230,12 +238,9 @@ export class LmdbReader implements RawReader {
   private readonly pageCount: number;
 
   constructor(private readonly src: ByteSource) {
-    if (src.size < 2 * 4096 && src.size < 2 * PAGEHDRSZ + 160) throw new CorruptFileError('file too short');
     const m0 = this.readMeta(0, 0);
-    const m1 = m0 !== undefined ? this.readMeta(1, m0.psize) : undefined;
-    if (m0 === undefined) {
-      throw new CorruptFileError('not an LMDB file (no meta page)');
-    }
+    if (m0 === undefined) throw new CorruptFileError('not an LMDB file (no meta page)');
+    const m1 = this.readMeta(1, m0.psize);
     const m = m1 !== undefined && m1.txnid > m0.txnid ? m1 : m0;
     this.psize = m.psize;
     this.root = m.root;
@@ -243,8 +248,8 @@ export class LmdbReader implements RawReader {
   }
 
   private readMeta(pgno: number, psize: number): Meta | undefined {
+    if (pgno * psize + 152 > this.src.size) return undefined;
     const b = this.src.read(pgno * psize, 152);
-    if (b.length < 152) return undefined;
     if ((b.readUInt16LE(10) & P_META) === 0 || b.readUInt32LE(16) !== MAGIC) return undefined;
     const version = b.readUInt32LE(20);
     if (version !== DATA_VERSION) {
@@ -255,52 +260,49 @@ export class LmdbReader implements RawReader {
     const ps = b.readUInt32LE(40);
     if (ps < 512 || ps > 65536 || (ps & (ps - 1)) !== 0) throw new CorruptFileError(`bad page size ${ps}`);
     const root = b.readBigUInt64LE(128);
-    return {
-      psize: ps,
-      root: root === P_INVALID ? -1 : Number(root),
-      depth: b.readUInt16LE(94),
-      entries: Number(b.readBigUInt64LE(120)),
-      txnid: b.readBigUInt64LE(144),
-    };
+    return { psize: ps, root: root === P_INVALID ? -1 : Number(root), txnid: b.readBigUInt64LE(144) };
   }
 
-  private page(pgno: number): Buffer {
+  /** Makes a page readable; returns its offset in src.buf. */
+  private page(pgno: number): number {
     if (pgno < 2 || pgno >= this.pageCount) throw new CorruptFileError(`page ${pgno} out of range`);
-    return this.src.read(pgno * this.psize, this.psize);
+    return this.src.view(pgno * this.psize, this.psize);
   }
 
-  /** Key bytes of node i on a page. */
-  private nodeOffset(p: Buffer, i: number): number {
-    const ofs = p.readUInt16LE(PAGEHDRSZ + 2 * i);
-    if (ofs < PAGEHDRSZ || ofs + NODESIZE > p.length) throw new CorruptFileError('bad node offset');
-    return ofs;
+  /** Offset in the page buffer of node i (checked to lie inside the page). */
+  private node(b: Uint8Array, p: number, i: number): number {
+    const ofs = u16(b, p + PAGEHDRSZ + 2 * i);
+    if (ofs < PAGEHDRSZ || ofs + NODESIZE > this.psize) throw new CorruptFileError('bad node offset');
+    const ksize = u16(b, p + ofs + 6);
+    if (ofs + NODESIZE + ksize > this.psize) throw new CorruptFileError('node key beyond page end');
+    return p + ofs;
   }
 
-  private compareKey(key: Buffer, p: Buffer, ofs: number): number {
-    const ksize = p.readUInt16LE(ofs + 6);
-    return key.compare(p, ofs + NODESIZE, ofs + NODESIZE + ksize);
+  private numKeys(b: Uint8Array, p: number): number {
+    return (u16(b, p + 12) - PAGEHDRSZ) >> 1;
   }
 
-  private numKeys(p: Buffer): number {
-    return (p.readUInt16LE(12) - PAGEHDRSZ) >> 1;
+  private childPage(b: Uint8Array, n: number): number {
+    return u16(b, n) + u16(b, n + 2) * 0x10000 + u16(b, n + 4) * 2 ** 32;
   }
 
-  private leafValue(p: Buffer, ofs: number): Buffer {
-    const flags = p.readUInt16LE(ofs + 4);
-    const ksize = p.readUInt16LE(ofs + 6);
-    const dsize = p.readUInt16LE(ofs) | (p.readUInt16LE(ofs + 2) << 16);
-    const data = ofs + NODESIZE + ksize;
+  /** The value of leaf node n (a copy). */
+  private leafValue(b: Uint8Array, p: number, n: number): Buffer {
+    const flags = u16(b, n + 4);
+    const ksize = u16(b, n + 6);
+    const dsize = u16(b, n) + u16(b, n + 2) * 0x10000;
+    const data = n + NODESIZE + ksize;
     if (flags & (F_SUBDATA | F_DUPDATA))
       throw new CorruptFileError('sub-databases and duplicate keys are not supported');
     if (flags & F_BIGDATA) {
-      const ov = Number(p.readBigUInt64LE(data));
+      const ov = u32(b, data) + u32(b, data + 4) * 2 ** 32;
       if (ov < 2 || ov >= this.pageCount) throw new CorruptFileError(`overflow page ${ov} out of range`);
-      const v = this.src.read(ov * this.psize + PAGEHDRSZ, dsize);
-      if (v.length !== dsize) throw new CorruptFileError('truncated overflow page');
-      return v;
+      if (ov * this.psize + PAGEHDRSZ + dsize > this.src.size)
+        throw new CorruptFileError('truncated overflow page');
+      return this.src.read(ov * this.psize + PAGEHDRSZ, dsize);
     }
-    if (data + dsize > p.length) throw new CorruptFileError('node data beyond page end');
-    return p.subarray(data, data + dsize);
+    if (data + dsize > p + this.psize) throw new CorruptFileError('node data beyond page end');
+    return Buffer.from(b.subarray(data, data + dsize));
   }
 
   get(key: Buffer): Buffer | undefined {
@@ -308,35 +310,34 @@ export class LmdbReader implements RawReader {
     let pgno = this.root;
     for (let hops = 0; hops < 64; hops++) {
       const p = this.page(pgno);
-      const flags = p.readUInt16LE(10);
-      const n = this.numKeys(p);
+      const b = this.src.buf;
+      const flags = u16(b, p + 10);
+      const count = this.numKeys(b, p);
       if (flags & P_BRANCH) {
-        // Last child whose separator key <= key; node 0's key is ignored (lower bound).
+        // The last child whose separator key <= key; node 0's key is ignored (lower bound).
         let lo = 1;
-        let hi = n - 1;
+        let hi = count - 1;
         let child = 0;
         while (lo <= hi) {
           const mid = (lo + hi) >> 1;
-          const c = this.compareKey(key, p, this.nodeOffset(p, mid));
-          if (c >= 0) {
+          const n = this.node(b, p, mid);
+          if (compareBytes(key, b, n + NODESIZE, u16(b, n + 6)) >= 0) {
             child = mid;
             lo = mid + 1;
           } else hi = mid - 1;
         }
-        const ofs = this.nodeOffset(p, child);
-        pgno = p.readUInt16LE(ofs) | (p.readUInt16LE(ofs + 2) << 16);
-        pgno += p.readUInt16LE(ofs + 4) * 2 ** 32;
+        pgno = this.childPage(b, this.node(b, p, child));
         continue;
       }
       if (flags & P_LEAF2 || (flags & P_LEAF) === 0)
         throw new CorruptFileError(`page ${pgno}: unexpected page type`);
       let lo = 0;
-      let hi = n - 1;
+      let hi = count - 1;
       while (lo <= hi) {
         const mid = (lo + hi) >> 1;
-        const ofs = this.nodeOffset(p, mid);
-        const c = this.compareKey(key, p, ofs);
-        if (c === 0) return this.leafValue(p, ofs);
+        const n = this.node(b, p, mid);
+        const c = compareBytes(key, b, n + NODESIZE, u16(b, n + 6));
+        if (c === 0) return this.leafValue(b, p, n);
         if (c > 0) lo = mid + 1;
         else hi = mid - 1;
       }
@@ -347,26 +348,26 @@ export class LmdbReader implements RawReader {
 
   *entries(): Iterable<[Buffer, Buffer]> {
     if (this.root < 0) return;
-    const walk = function* (self: LmdbReader, pgno: number, depth: number): Generator<[Buffer, Buffer]> {
-      if (depth > 64) throw new CorruptFileError('tree too deep');
-      const p = self.page(pgno);
-      const flags = p.readUInt16LE(10);
-      const n = self.numKeys(p);
-      for (let i = 0; i < n; i++) {
-        const ofs = self.nodeOffset(p, i);
-        if (flags & P_BRANCH) {
-          const child =
-            (p.readUInt16LE(ofs) | (p.readUInt16LE(ofs + 2) << 16)) + p.readUInt16LE(ofs + 4) * 2 ** 32;
-          yield* walk(self, child, depth + 1);
-        } else {
-          const ksize = p.readUInt16LE(ofs + 6);
-          yield [
-            Buffer.from(p.subarray(ofs + NODESIZE, ofs + NODESIZE + ksize)),
-            Buffer.from(self.leafValue(p, ofs)),
-          ];
-        }
+    // Depth-first, left to right; the path is kept as (page, next index) pairs.
+    const stack: [number, number][] = [[this.root, 0]];
+    while (stack.length > 0) {
+      if (stack.length > 64) throw new CorruptFileError('tree too deep');
+      const top = stack[stack.length - 1]!;
+      const p = this.page(top[0]);
+      const b = this.src.buf;
+      const count = this.numKeys(b, p);
+      if (top[1] >= count) {
+        stack.pop();
+        continue;
       }
-    };
-    yield* walk(this, this.root, 0);
+      const n = this.node(b, p, top[1]++);
+      if (u16(b, p + 10) & P_BRANCH) {
+        stack.push([this.childPage(b, n), 0]);
+      } else {
+        const ksize = u16(b, n + 6);
+        const key = Buffer.from(b.subarray(n + NODESIZE, n + NODESIZE + ksize));
+        yield [key, this.leafValue(b, p, n)];
+      }
+    }
   }
 }

@@ -17,6 +17,3 @@ export class CorruptFileError extends Error {
     this.name = 'CorruptFileError';
   }
 }
-
-/** A raw entry as byte strings (bytes.ts). */
-export type RawEntry = [key: string, value: string];

@@ -8,9 +8,11 @@
 //    character; quotes and backslashes stay part of the key); the value is trimmed;
 //  - "key" alone is skipped with "expected format: key whitespace value".
 // Warnings name the file and the first physical line of the logical line, as Postfix does.
-// Keys and values come out as byte strings (bytes.ts); folding is the caller's business.
+//
+// The parser works on bytes and hands out byte ranges, so building a million-entry table
+// creates no per-line strings. Folding and NUL conventions are the caller's business.
+import { isUtf8 } from 'node:buffer';
 import { open } from 'node:fs/promises';
-import { fromByteString as text, isAscii, isUtf8ByteString } from './bytes.js';
 
 export interface SourceParserOptions {
   /** The name used in warnings (the path as given, or "stdin"). */
@@ -25,8 +27,20 @@ export interface SourceParserOptions {
   warn: (message: string) => void;
 }
 
-/** Called for every well-formed entry: byte-string key and value, first line number. */
-export type EntryHandler = (key: string, value: string, line: number) => void;
+/**
+ * Called for every well-formed entry: key bytes [keyStart, keyEnd) and value bytes
+ * [valueStart, valueEnd) of `buf`, and the first line number. The handler may overwrite the
+ * bytes at keyEnd and valueEnd (the parser guarantees both exist and are no longer needed) and
+ * the key bytes themselves.
+ */
+export type EntryHandler = (
+  buf: Buffer,
+  keyStart: number,
+  keyEnd: number,
+  valueStart: number,
+  valueEnd: number,
+  line: number,
+) => void;
 
 const NL = 10;
 
@@ -35,136 +49,172 @@ function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
 }
 
-/** Streaming parser: feed chunks with push(), then call end(). */
-export class SourceParser {
-  private carry: Buffer | undefined;
-  private physical = 0;
-  /** The logical line being collected (byte string), or '' when none. */
-  private logical = '';
-  private logicalLine = 0;
-
-  constructor(
-    private readonly options: SourceParserOptions,
-    private readonly onEntry: EntryHandler,
-  ) {}
-
-  push(chunk: Buffer): void {
-    let buf = chunk;
-    if (this.carry !== undefined) {
-      buf = Buffer.concat([this.carry, chunk]);
-      this.carry = undefined;
-    }
-    let pos = 0;
-    const len = buf.length;
-    for (;;) {
-      const nl = buf.indexOf(NL, pos);
-      if (nl < 0) break;
-      this.physicalLine(buf, pos, nl);
-      pos = nl + 1;
-    }
-    if (pos < len) this.carry = buf.subarray(pos);
-  }
-
-  end(): void {
-    if (this.carry !== undefined && this.carry.length > 0) {
-      const c = this.carry;
-      this.carry = undefined;
-      this.physicalLine(c, 0, c.length);
-    }
-    this.flush();
-  }
-
-  private physicalLine(buf: Buffer, start: number, end: number): void {
-    this.physical++;
-    // Blank or comment lines are invisible: they neither start nor end a logical line.
-    let i = start;
-    while (i < end && isSpace(buf[i]!)) i++;
-    if (i === end || buf[i] === 35 /* # */) return;
-    const text = buf.toString('latin1', start, end);
-    if (i > start && this.logical !== '') {
-      this.logical += text;
-      return;
-    }
-    this.flush();
-    this.logical = text;
-    this.logicalLine = this.physical;
-  }
-
-  private flush(): void {
-    const line = this.logical;
-    if (line === '') return;
-    this.logical = '';
-    const o = this.options;
-    if (isSpace(line.charCodeAt(0))) {
-      // readllines(): continuing text without preceding text.
-      o.warn(
-        `${o.displayName}: logical line must not start with whitespace: "${text(line.slice(0, 30))}${line.length > 30 ? '...' : ''}"`,
-      );
-      return;
-    }
-    this.parseLogical(line, this.logicalLine);
-  }
-
-  private parseLogical(line: string, lineNo: number): void {
-    const o = this.options;
-    if (o.utf8 && !isAscii(line) && !isUtf8ByteString(line)) {
-      o.warn(`${o.displayName}, line ${lineNo}: non-UTF-8 input "${text(line)}" -- ignoring this line`);
-      return;
-    }
-    // The key ends at the first unquoted whitespace character.
-    const n = line.length;
-    let inQuotes = false;
-    let k = 0;
-    for (; k < n; k++) {
-      const c = line.charCodeAt(k);
-      if (c === 92 /* \ */) {
-        if (++k >= n) break;
-      } else if (isSpace(c)) {
-        if (!inQuotes) break;
-      } else if (c === 34 /* " */) {
-        inQuotes = !inQuotes;
-      }
-    }
-    if (inQuotes) {
-      o.warn(`${o.displayName}, line ${lineNo}: unbalanced '"' in '${text(line)}' -- ignoring this line`);
-      return;
-    }
-    const key = line.slice(0, Math.min(k, n));
-    let v = k + 1;
-    while (v < n && isSpace(line.charCodeAt(v))) v++;
-    let e = n;
-    while (e > v && isSpace(line.charCodeAt(e - 1))) e--;
-    const value = v < e ? line.slice(v, e) : '';
-    if (key === '' || value === '') {
-      o.warn(
-        `${o.displayName}, line ${lineNo}: expected format: key whitespace value${o.style === 'texthash' ? ' -- ignoring this line' : ''}`,
-      );
-      return;
-    }
-    if (key.charCodeAt(key.length - 1) === 58 /* : */) {
-      o.warn(`${o.displayName}, line ${lineNo}: record is in "key: value" format; is this an alias file?`);
-    }
-    this.onEntry(key, value, lineNo);
-  }
+function text(buf: Buffer, start: number, end: number): string {
+  return buf.toString('utf8', start, end);
 }
 
-/** Parses a whole file by streaming it in large chunks. Throws the open/read error as is. */
+function parseLogical(
+  buf: Buffer,
+  s: number,
+  e: number,
+  lineNo: number,
+  o: SourceParserOptions,
+  onEntry: EntryHandler,
+): void {
+  if (o.utf8) {
+    let ascii = true;
+    for (let i = s; i < e; i++) {
+      if (buf[i]! >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (!ascii && !isUtf8(buf.subarray(s, e))) {
+      o.warn(`${o.displayName}, line ${lineNo}: non-UTF-8 input "${text(buf, s, e)}" -- ignoring this line`);
+      return;
+    }
+  }
+  // The key ends at the first unquoted whitespace character.
+  let inQuotes = false;
+  let k = s;
+  for (; k < e; k++) {
+    const c = buf[k]!;
+    if (c === 92 /* \ */) {
+      if (++k >= e) break;
+    } else if (isSpace(c)) {
+      if (!inQuotes) break;
+    } else if (c === 34 /* " */) {
+      inQuotes = !inQuotes;
+    }
+  }
+  if (k > e) k = e;
+  if (inQuotes) {
+    o.warn(`${o.displayName}, line ${lineNo}: unbalanced '"' in '${text(buf, s, e)}' -- ignoring this line`);
+    return;
+  }
+  let v = k + 1;
+  while (v < e && isSpace(buf[v]!)) v++;
+  let ve = e;
+  while (ve > v && isSpace(buf[ve - 1]!)) ve--;
+  if (k === s || v >= ve) {
+    o.warn(
+      `${o.displayName}, line ${lineNo}: expected format: key whitespace value${o.style === 'texthash' ? ' -- ignoring this line' : ''}`,
+    );
+    return;
+  }
+  if (buf[k - 1] === 58 /* : */) {
+    o.warn(`${o.displayName}, line ${lineNo}: record is in "key: value" format; is this an alias file?`);
+  }
+  onEntry(buf, s, k, v, ve, lineNo);
+}
+
+/**
+ * Parses bytes [0, end) of `buf`. When end < buf.length the byte at `end` may be overwritten by
+ * the handler (callers that NUL-terminate in place allocate one spare byte).
+ */
+export function parseSource(
+  buf: Buffer,
+  options: SourceParserOptions,
+  onEntry: EntryHandler,
+  end: number = buf.length,
+): void {
+  let physical = 0;
+  // The logical line being collected: its first physical line, and any continuation pieces.
+  let first = -1;
+  let firstEnd = 0;
+  let firstLine = 0;
+  let pieces: [number, number][] | undefined;
+
+  const flush = (): void => {
+    if (first < 0) return;
+    let b = buf;
+    let s = first;
+    let e = firstEnd;
+    if (pieces !== undefined) {
+      const parts = [buf.subarray(first, firstEnd), ...pieces.map(([a, z]) => buf.subarray(a, z))];
+      const total = parts.reduce((n, p) => n + p.length, 0);
+      b = Buffer.alloc(total + 1);
+      let at = 0;
+      for (const p of parts) at += p.copy(b, at);
+      s = 0;
+      e = total;
+      pieces = undefined;
+    }
+    first = -1;
+    if (isSpace(b[s]!)) {
+      // readllines(): continuing text without preceding text.
+      const shown = text(b, s, Math.min(e, s + 30));
+      options.warn(
+        `${options.displayName}: logical line must not start with whitespace: "${shown}${e - s > 30 ? '...' : ''}"`,
+      );
+      return;
+    }
+    parseLogical(b, s, e, firstLine, options, onEntry);
+  };
+
+  let pos = 0;
+  while (pos < end) {
+    let nl = buf.indexOf(NL, pos);
+    if (nl < 0 || nl >= end) nl = end;
+    physical++;
+    let i = pos;
+    while (i < nl && isSpace(buf[i]!)) i++;
+    // Blank and comment lines neither start nor end a logical line.
+    if (i < nl && buf[i] !== 35 /* # */) {
+      if (i > pos && first >= 0) {
+        (pieces ??= []).push([pos, nl]);
+      } else {
+        flush();
+        first = pos;
+        firstEnd = nl;
+        firstLine = physical;
+      }
+    }
+    pos = nl + 1;
+  }
+  flush();
+}
+
+/**
+ * Reads a whole source file (in large chunks) into one buffer with a spare byte at the end,
+ * then parses it. Open and read errors are thrown as is (Node system errors).
+ */
 export async function parseSourceFile(
   path: string,
   options: SourceParserOptions,
   onEntry: EntryHandler,
-): Promise<void> {
+): Promise<Buffer> {
+  const buf = await readWithSpare(path);
+  parseSource(buf, options, onEntry, buf.length - 1);
+  return buf;
+}
+
+/** File content plus one spare byte (content = buf.subarray(0, buf.length - 1)). */
+export async function readWithSpare(path: string): Promise<Buffer> {
   const fh = await open(path, 'r');
   try {
-    const parser = new SourceParser(options, onEntry);
-    const chunk = Buffer.allocUnsafe(1 << 20);
+    let buf = Buffer.allocUnsafe((await fh.stat()).size + 1);
+    let used = 0;
     for (;;) {
-      const { bytesRead } = await fh.read(chunk, 0, chunk.length, null);
+      const room = buf.length - 1 - used;
+      if (room === 0) {
+        // Full as far as stat() said: see whether the file grew while we read it.
+        const probe = Buffer.allocUnsafe(1 << 16);
+        const { bytesRead } = await fh.read(probe, 0, probe.length, null);
+        if (bytesRead === 0) break;
+        const bigger = Buffer.allocUnsafe(buf.length * 2 + bytesRead);
+        buf.copy(bigger, 0, 0, used);
+        probe.copy(bigger, used, 0, bytesRead);
+        used += bytesRead;
+        buf = bigger;
+        continue;
+      }
+      const { bytesRead } = await fh.read(buf, used, Math.min(room, 1 << 22), null);
       if (bytesRead === 0) break;
-      // push() keeps no reference to the chunk except an unterminated tail, which it copies.
-      parser.push(Buffer.from(chunk.subarray(0, bytesRead)));
+      used += bytesRead;
     }
-    parser.end();
+    buf[used] = 0;
+    return buf.subarray(0, used + 1);
   } finally {
     await fh.close();
   }

@@ -2,7 +2,6 @@
 // step. Postfix reads it once at process start; Outpost also re-reads it when the file changes
 // (checked at most once per second), like the compiled tables.
 import { stat } from 'node:fs/promises';
-import { fromByteString } from './bytes.js';
 import { defaultWarn, FRESHNESS_INTERVAL_MS } from './compiled-table.js';
 import { MemoryTable } from './memory-table.js';
 import { parseSourceFile } from './source.js';
@@ -17,9 +16,9 @@ async function readTable(path: string, options: OpenOptions): Promise<MemoryTabl
     await parseSourceFile(
       path,
       { displayName: path, utf8: options.utf8 ?? true, style: 'texthash', warn },
-      (k, v, line) => {
-        const key = fromByteString(k);
-        const value = fromByteString(v);
+      (buf, ks, ke, vs, ve, line) => {
+        const key = buf.toString('utf8', ks, ke);
+        const value = buf.toString('utf8', vs, ve);
         if (table.has(key)) {
           if (dup === 'replace') table.set(key, value);
           else if (dup === 'warn') warn(`${path}, line ${line}: duplicate entry: "${key}"`);
