@@ -1,0 +1,98 @@
+// postmap options compared with the real /usr/sbin/postmap: duplicate policies, folding, NUL
+// conventions, incremental updates (-i), deletes (-d), and the error messages and exit codes.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hasPostfix, needPeer } from '../helpers/peers.js';
+import { makeSandbox, ourPostmap, realPostmap } from '../maps/helpers.js';
+
+const SOURCE = 'dup first\nDUP second\nUser@Example.COM alice\nlast final\nkeyonly\n';
+
+let box: ReturnType<typeof makeSandbox>;
+let realDir: string;
+let ourDir: string;
+
+before(() => {
+  box = makeSandbox('postmap-flags');
+  realDir = join(box.root, 'real');
+  ourDir = join(box.root, 'ours');
+  mkdirSync(realDir);
+  mkdirSync(ourDir);
+  for (const d of [realDir, ourDir]) writeFileSync(join(d, 'src'), SOURCE);
+});
+
+after(() => box.cleanup());
+
+const real = (args: string[], input?: string) => realPostmap(args, box.conf, realDir, input);
+const ours = (args: string[], input?: string) => ourPostmap(args, box.conf, ourDir, input);
+
+function same(args: string[], input?: string, what = args.join(' ')): void {
+  const r = real(args, input);
+  const o = ours(args, input);
+  assert.equal(o.stdout, r.stdout, `stdout of ${what}`);
+  assert.equal(o.stderr, r.stderr, `stderr of ${what}`);
+  assert.equal(o.status, r.status, `exit code of ${what}`);
+}
+
+test('duplicate policies -r and -w and -f (no folding): same warnings and answers', (t) => {
+  if (!needPeer(t, 'postfix', hasPostfix())) return;
+  const keys = 'dup\nDUP\nuser@example.com\nUser@Example.COM\n';
+  for (const flags of [['-r'], ['-w'], ['-f']]) {
+    for (const type of ['hash', 'lmdb']) {
+      same([...flags, `${type}:src`]);
+      same([...flags, '-q', '-', `${type}:src`], keys);
+    }
+    same([...flags, '-q', '-', 'texthash:src'], keys);
+  }
+});
+
+test('-n / -N: NUL conventions at build and query time (lmdb, cdb)', (t) => {
+  if (!needPeer(t, 'postfix', hasPostfix())) return;
+  for (const type of ['lmdb', 'cdb']) {
+    for (const build of [['-n'], ['-N']]) {
+      real([...build, `${type}:src`]);
+      ours([...build, `${type}:src`]);
+      for (const query of [[], ['-n'], ['-N']]) same([...query, '-q', '-', `${type}:src`], 'last\ndup\n');
+    }
+  }
+});
+
+test('-i adds stdin entries (with duplicate warnings); -d and -d - delete; exit codes', (t) => {
+  if (!needPeer(t, 'postfix', hasPostfix())) return;
+  for (const type of ['hash', 'lmdb']) {
+    real([`${type}:src`]);
+    ours([`${type}:src`]);
+    same(['-i', `${type}:src`], 'New value\ndup other\nbroken\n');
+    same(['-q', '-', `${type}:src`], 'new\ndup\nlast\n');
+    same(['-d', 'last', `${type}:src`]);
+    same(['-d', 'last', `${type}:src`]);
+    same(['-d', '-', `${type}:src`], 'new\nnothing\n');
+    same(['-q', '-', `${type}:src`], 'new\ndup\nlast\nuser@example.com\n');
+  }
+  // -i creates a missing database.
+  same(['-i', 'lmdb:fresh'], 'a 1\n');
+  same(['-q', 'a', 'lmdb:fresh']);
+  // cdb cannot be updated in place.
+  real(['cdb:src']);
+  ours(['cdb:src']);
+  same(['-d', 'dup', 'cdb:src']);
+  same(['-i', 'cdb:src'], 'x y\n');
+});
+
+test('smtputf8_enable follows compatibility_level: ASCII-only folding at level 0', (t) => {
+  if (!needPeer(t, 'postfix', hasPostfix())) return;
+  const conf0 = join(box.root, 'conf0');
+  mkdirSync(conf0);
+  writeFileSync(join(conf0, 'main.cf'), '# no compatibility_level\n');
+  writeFileSync(join(realDir, 'u8'), 'ÄBC 1\nStraße 2\n');
+  writeFileSync(join(ourDir, 'u8'), 'ÄBC 1\nStraße 2\n');
+  const keys = 'Äbc\näbc\nstrasse\nstraße\n';
+  const rb = realPostmap(['-c', conf0, 'lmdb:u8'], box.conf, realDir);
+  const ob = ourPostmap(['-c', conf0, 'lmdb:u8'], box.conf, ourDir);
+  assert.equal(ob.status, rb.status);
+  const r = realPostmap(['-c', conf0, '-q', '-', 'lmdb:u8'], box.conf, realDir, keys);
+  const o = ourPostmap(['-c', conf0, '-q', '-', 'lmdb:u8'], box.conf, ourDir, keys);
+  assert.equal(o.stdout, r.stdout);
+  assert.equal(o.stdout, 'Äbc\t1\nstraße\t2\n');
+});
