@@ -6,7 +6,7 @@
 //
 // `name` is everything after the first ':'; `type` is the type the caller asked for (one module
 // may serve several types: hash, btree, dbm). Errors are TableError with Postfix's wording.
-import { splitOutsideBraces } from './braces.js';
+import { splitOutsideBraces, stripBraces } from './braces.js';
 import { TableError, type LookupTable, type OpenOptions } from './types.js';
 
 /** Table type -> driver module (relative to this file). */
@@ -136,7 +136,13 @@ export interface TableListOptions extends OpenOptions {
 export async function openTableList(listValue: string, options: TableListOptions = {}): Promise<TableList> {
   const tables: LookupTable[] = [];
   try {
-    for (const spec of splitOutsideBraces(listValue)) {
+    for (let spec of splitOutsideBraces(listValue)) {
+      // mail_parm_split(): "{ type:name with spaces }" groups one element.
+      if (spec.startsWith('{')) {
+        const stripped = stripBraces(spec);
+        if (stripped.error !== undefined) throw new TableError(stripped.error, spec);
+        spec = stripped.text;
+      }
       try {
         tables.push(await openTable(spec, options));
       } catch (err) {
