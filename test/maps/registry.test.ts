@@ -43,7 +43,10 @@ test('table lists: first match wins, errors stop the search, surrogates defer op
   await assert.rejects(openTableList('inline:{a=1}, hash:/nonexistent/table'), TableError);
   const deferred = await openTableList('inline:{a=1}, hash:/nonexistent/table', { deferOpenErrors: true });
   assert.equal(await deferred.lookup('a'), '1');
-  await assert.rejects(deferred.lookup('b'), /open database \/nonexistent\/table.db: No such file or directory/);
+  await assert.rejects(
+    deferred.lookup('b'),
+    /open database \/nonexistent\/table.db: No such file or directory/,
+  );
 });
 
 /** A pattern-style table that records the keys it is asked (to check partial-key skipping). */
@@ -69,7 +72,13 @@ test('findAddress: Postfix key order, localpart keys only for local domains, par
     await findAddress(tables, 'user+ext@local.example', { recipientDelimiter: '+', isLocalDomain: local }),
     undefined,
   );
-  assert.deepEqual(fixedSeen, ['user+ext@local.example', 'user@local.example', 'user+ext', 'user', '@local.example']);
+  assert.deepEqual(fixedSeen, [
+    'user+ext@local.example',
+    'user@local.example',
+    'user+ext',
+    'user',
+    '@local.example',
+  ]);
   assert.deepEqual(patternSeen, ['user+ext@local.example']);
 
   fixedSeen.length = 0;
@@ -83,7 +92,9 @@ test('findAddress: Postfix key order, localpart keys only for local domains, par
 
 test('findAddress: the worked examples of the spec (canonical and virtual)', async () => {
   const canonical = new TableList('c', [
-    await openTable('inline:{wietse=Wietse.Venema, joe@legacy.example=joe@example.com, @old.example=@new.example}'),
+    await openTable(
+      'inline:{wietse=Wietse.Venema, joe@legacy.example=joe@example.com, @old.example=@new.example}',
+    ),
   ]);
   const mydomain = (d: string) => d === 'localdomain.local' || d === 'pc.localdomain.local';
   const opts = { recipientDelimiter: '+', isLocalDomain: mydomain };
