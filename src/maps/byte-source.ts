@@ -139,6 +139,29 @@ export function u32(b: Uint8Array, o: number): number {
   return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16)) + b[o + 3]! * 0x1000000;
 }
 
+export function put16(b: Uint8Array, o: number, v: number): void {
+  b[o] = v & 255;
+  b[o + 1] = (v >>> 8) & 255;
+}
+
+export function put32(b: Uint8Array, o: number, v: number): void {
+  b[o] = v & 255;
+  b[o + 1] = (v >>> 8) & 255;
+  b[o + 2] = (v >>> 16) & 255;
+  b[o + 3] = (v >>> 24) & 255;
+}
+
+/** Writes 32-bit words little-endian into b at o (one block copy on little-endian machines). */
+export function putWords(b: Uint8Array, o: number, words: Uint32Array): void {
+  if (LITTLE_ENDIAN) {
+    b.set(new Uint8Array(words.buffer, words.byteOffset, words.byteLength), o);
+    return;
+  }
+  for (let i = 0; i < words.length; i++) put32(b, o + 4 * i, words[i]!);
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /** Compares key bytes with b[off, off+len) like memcmp, shorter first on a tie. */
 export function compareBytes(key: Uint8Array, b: Uint8Array, off: number, len: number): number {
   const n = key.length < len ? key.length : len;

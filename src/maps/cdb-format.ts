@@ -5,7 +5,7 @@
 // Hash: h = 5381; h = ((h << 5) + h) ^ byte. Table h & 255, first slot (h >>> 8) % slots.
 import { CorruptFileError, type RawReader } from './raw-table.js';
 import { copyBytes, type EntryStore } from './entry-store.js';
-import { equalBytes, u32, type ByteSource } from './byte-source.js';
+import { equalBytes, put32, putWords, u32, type ByteSource } from './byte-source.js';
 
 const HEADER = 2048;
 const MAX_FILE = 0xffffffff;
@@ -25,7 +25,8 @@ export function buildCdbFile(store: EntryStore): Buffer {
   for (let j = 0; j < n; j++) size += 8 + keyLen[order[j]!]! + valLen[order[j]!]!;
   const total = size + 16 * n;
   if (total > MAX_FILE) throw new RangeError('cdb file would exceed 4 GiB');
-  const out = Buffer.alloc(total);
+  // Every byte is written below: header, records, hash tables.
+  const out = Buffer.allocUnsafe(total);
   const hashes = new Uint32Array(n);
   const positions = new Uint32Array(n);
   const perTable = new Uint32Array(256);
@@ -36,8 +37,8 @@ export function buildCdbFile(store: EntryStore): Buffer {
     const ko = keyOff[i]!;
     const kl = keyLen[i]!;
     const vl = valLen[i]!;
-    out.writeUInt32LE(kl, pos);
-    out.writeUInt32LE(vl, pos + 4);
+    put32(out, pos, kl);
+    put32(out, pos + 4, vl);
     copyBytes(buf, ko, out, pos + 8, kl);
     copyBytes(buf, valOff[i]!, out, pos + 8 + kl, vl);
     const h = cdbHashBytes(buf, ko, kl);
@@ -52,20 +53,24 @@ export function buildCdbFile(store: EntryStore): Buffer {
   const fill = start.slice(0, 256);
   const byTable = new Uint32Array(n);
   for (let j = 0; j < n; j++) byTable[fill[hashes[j]! & 255]!++] = j;
+  // All hash tables in one word array: (hash, position) per slot; position 0 = empty.
+  const words = new Uint32Array(4 * n);
+  let w = 0;
   for (let t = 0; t < 256; t++) {
     const slots = perTable[t]! * 2;
-    out.writeUInt32LE(pos, t * 8);
-    out.writeUInt32LE(slots, t * 8 + 4);
+    put32(out, t * 8, pos + w * 4);
+    put32(out, t * 8 + 4, slots);
     for (let x = start[t]!; x < start[t + 1]!; x++) {
       const j = byTable[x]!;
       const h = hashes[j]!;
       let s = (h >>> 8) % slots;
-      while (out.readUInt32LE(pos + s * 8 + 4) !== 0) s = s + 1 === slots ? 0 : s + 1;
-      out.writeUInt32LE(h, pos + s * 8);
-      out.writeUInt32LE(positions[j]!, pos + s * 8 + 4);
+      while (words[w + s * 2 + 1] !== 0) s = s + 1 === slots ? 0 : s + 1;
+      words[w + s * 2] = h;
+      words[w + s * 2 + 1] = positions[j]!;
     }
-    pos += slots * 8;
+    w += slots * 2;
   }
+  putWords(out, pos, words);
   return out;
 }
 

@@ -3,7 +3,7 @@
 // the drivers' build() exports.
 import { stat } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic-file.js';
-import { EntryStore } from './entry-store.js';
+import { EntryStore, finishHash } from './entry-store.js';
 import { foldText } from './fold.js';
 import { parseSource, parseSourceFile, readWithSpare, type EntryHandler } from './source.js';
 import type { CompiledFormat } from './compiled-table.js';
@@ -62,30 +62,38 @@ export class TableBuilder {
   handler(segmentBuf: Buffer): EntryHandler {
     const st = this.store;
     const seg = st.addSegment(segmentBuf);
+    // One entry per line at most: size the index once instead of regrowing it.
+    let lines = 0;
+    for (let p = segmentBuf.indexOf(10); p >= 0; p = segmentBuf.indexOf(10, p + 1)) lines++;
+    st.reserve(this.store.count + lines + 1);
     return (buf, ks, ke, vs, ve) => {
-      let kb = buf;
-      if (this.fold) {
+      if (buf === segmentBuf) {
+        // Fast path: fold ASCII in place while hashing (FNV-1a, as hashBytes()).
+        let h = 0x811c9dc5;
         let ascii = true;
+        const fold = this.fold;
         for (let i = ks; i < ke; i++) {
-          const c = buf[i]!;
-          if (c >= 65 && c <= 90) buf[i] = c + 32;
+          let c = buf[i]!;
+          if (fold && c >= 65 && c <= 90) buf[i] = c += 32;
           else if (c >= 0x80) ascii = false;
+          h = Math.imul(h ^ c, 0x01000193);
         }
-        if (!ascii && this.utf8) {
-          const folded = Buffer.from(foldText(buf.toString('utf8', ks, ke), true), 'utf8');
-          if (folded.length === ke - ks) folded.copy(buf, ks);
-          else kb = folded;
+        if (ascii || !fold || !this.utf8) {
+          if (this.nul) {
+            h = Math.imul(h, 0x01000193); // the NUL byte: h ^ 0 = h
+            buf[ke++] = 0;
+            buf[ve++] = 0;
+          }
+          this.addChecked(seg, ks, ke - ks, vs, ve - vs, finishHash(h));
+          return;
         }
       }
-      if (kb !== buf || buf !== segmentBuf) {
-        this.addCopy(kb === buf ? buf.subarray(ks, ke) : kb, buf.subarray(vs, ve));
-        return;
+      let key = buf.subarray(ks, ke);
+      if (this.fold) {
+        const folded = Buffer.from(foldText(buf.toString('utf8', ks, ke), this.utf8), 'utf8');
+        key = folded;
       }
-      if (this.nul) {
-        buf[ke++] = 0;
-        buf[ve++] = 0;
-      }
-      this.addChecked(seg, ks, ke - ks, vs, ve - vs);
+      this.addCopy(key, buf.subarray(vs, ve));
     };
   }
 
@@ -99,8 +107,15 @@ export class TableBuilder {
     this.addChecked(seg, off, key.length + n, off + key.length + n, value.length + n);
   }
 
-  private addChecked(seg: number, koff: number, klen: number, voff: number, vlen: number): void {
-    const r = this.store.add(seg, koff, klen, voff, vlen, this.dup === 'replace');
+  private addChecked(
+    seg: number,
+    koff: number,
+    klen: number,
+    voff: number,
+    vlen: number,
+    hash?: number,
+  ): void {
+    const r = this.store.add(seg, koff, klen, voff, vlen, this.dup === 'replace', hash);
     if (r === 'duplicate' && this.dup === 'warn') {
       const buf = this.store.segments[seg]!;
       const key = buf.toString('utf8', koff, koff + klen - (this.nul ? 1 : 0));

@@ -14,6 +14,11 @@ const EMPTY = 0xffffffff;
 export function hashBytes(b: Uint8Array, off: number, len: number): number {
   let h = 0x811c9dc5;
   for (let i = off, end = off + len; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return finishHash(h);
+}
+
+/** The fmix32 step of hashBytes(), for callers that run the FNV-1a loop themselves. */
+export function finishHash(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -85,6 +90,27 @@ export class EntryStore {
     return [this.sideSeg, at];
   }
 
+  /** Makes room for about n entries up front (no regrowth while loading a big source). */
+  reserve(n: number): void {
+    let size = this.seg.length;
+    while (size < n) size *= 2;
+    if (size > this.seg.length) {
+      this.seg = grow(this.seg, size);
+      this.keyOff = grow(this.keyOff, size);
+      this.keyLen = grow(this.keyLen, size);
+      this.valOff = grow(this.valOff, size);
+      this.valLen = grow(this.valLen, size);
+      this.hash = grow(this.hash, size);
+      if (this.dead !== undefined) this.dead = grow(this.dead, size);
+    }
+    let slots = this.slots.length;
+    while (slots < 2 * n) slots *= 2;
+    if (slots > this.slots.length) {
+      this.slots = new Uint32Array(slots / 2);
+      this.rehash();
+    }
+  }
+
   private ensureRoom(): void {
     const n = this.seg.length;
     if (this.count < n) return;
@@ -133,9 +159,15 @@ export class EntryStore {
    * Adds an entry whose key and value bytes are already in segment `seg`. On a duplicate key,
    * 'replace' overwrites the value, otherwise the first value stays.
    */
-  add(seg: number, koff: number, klen: number, voff: number, vlen: number, replace: boolean): AddResult {
-    const buf = this.segments[seg]!;
-    const h = hashBytes(buf, koff, klen);
+  add(
+    seg: number,
+    koff: number,
+    klen: number,
+    voff: number,
+    vlen: number,
+    replace: boolean,
+    h: number = hashBytes(this.segments[seg]!, koff, klen),
+  ): AddResult {
     const mask = this.slots.length - 1;
     let s = h & mask;
     for (; ; s = (s + 1) & mask) {

@@ -12,7 +12,7 @@
 // A lookup costs one slot read (usually) and one record read. Files are limited to 4 GiB.
 import { CorruptFileError, type RawReader } from './raw-table.js';
 import { copyBytes, hashBytes, type EntryStore } from './entry-store.js';
-import { equalBytes, u32, type ByteSource } from './byte-source.js';
+import { equalBytes, put32, putWords, u32, type ByteSource } from './byte-source.js';
 
 export const HASH_MAGIC = 'OUTPOSTH';
 const VERSION = 1;
@@ -29,7 +29,9 @@ export function buildHashFile(store: EntryStore): Buffer {
   const tableOffset = HEADER + recBytes;
   const total = tableOffset + slots * 8;
   if (total > 0xffffffff) throw new RangeError('hash file would exceed 4 GiB');
-  const out = Buffer.alloc(total);
+  // Everything is written below except the reserved header words.
+  const out = Buffer.allocUnsafe(total);
+  out.fill(0, 0, HEADER);
   out.write(HASH_MAGIC, 0, 'latin1');
   out.writeUInt32LE(VERSION, 8);
   out.writeUInt32LE(n, 16);
@@ -43,8 +45,8 @@ export function buildHashFile(store: EntryStore): Buffer {
     const buf = segments[seg[i]!]!;
     const kl = keyLen[i]!;
     const vl = valLen[i]!;
-    out.writeUInt32LE(kl, pos);
-    out.writeUInt32LE(vl, pos + 4);
+    put32(out, pos, kl);
+    put32(out, pos + 4, vl);
     copyBytes(buf, keyOff[i]!, out, pos + 8, kl);
     copyBytes(buf, valOff[i]!, out, pos + 8 + kl, vl);
     // The store hashes keys with the same function the reader uses.
@@ -55,8 +57,7 @@ export function buildHashFile(store: EntryStore): Buffer {
     table[s * 2 + 1] = pos;
     pos += 8 + kl + vl;
   }
-  // Little-endian machines could copy the typed array directly; this works everywhere.
-  for (let s = 0; s < slots * 2; s++) out.writeUInt32LE(table[s]!, tableOffset + s * 4);
+  putWords(out, tableOffset, table);
   return out;
 }
 

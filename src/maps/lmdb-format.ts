@@ -13,7 +13,7 @@
 // large for a node (F_BIGDATA) lives in consecutive overflow pages.
 import { CorruptFileError, type RawReader } from './raw-table.js';
 import { copyBytes, type EntryStore } from './entry-store.js';
-import { compareBytes, u16, u32, type ByteSource } from './byte-source.js';
+import { compareBytes, put16, put32, u16, u32, type ByteSource } from './byte-source.js';
 
 export const LMDB_PAGE_SIZE = 4096;
 const PAGEHDRSZ = 16;
@@ -113,10 +113,10 @@ export function buildLmdbFile(store: EntryStore): Buffer {
       leafPages++;
     }
     const ofs = upper - size;
-    page.writeUInt16LE(vlen & 0xffff, ofs);
-    page.writeUInt16LE(vlen >>> 16, ofs + 2);
-    page.writeUInt16LE(big ? F_BIGDATA : 0, ofs + 4);
-    page.writeUInt16LE(klen, ofs + 6);
+    put16(page, ofs, vlen & 0xffff);
+    put16(page, ofs + 2, vlen >>> 16);
+    put16(page, ofs + 4, big ? F_BIGDATA : 0);
+    put16(page, ofs + 6, klen);
     copyBytes(src, ko, page, ofs + NODESIZE, klen);
     if (big) {
       const n = Math.floor((PAGEHDRSZ - 1 + vlen) / PS) + 1;
@@ -129,11 +129,11 @@ export function buildLmdbFile(store: EntryStore): Buffer {
       pages.push(ov);
       for (let i = 1; i < n; i++) pages.push(null);
       overflowPages += n;
-      page.writeUInt32LE(pgno, ofs + NODESIZE + klen);
+      put32(page, ofs + NODESIZE + klen, pgno);
     } else {
       copyBytes(src, vo, page, ofs + NODESIZE + klen, vlen);
     }
-    page.writeUInt16LE(ofs, lower);
+    put16(page, lower, ofs);
     lower += 2;
     upper = ofs;
     count++;

@@ -11,7 +11,7 @@
 //
 // The parser works on bytes and hands out byte ranges, so building a million-entry table
 // creates no per-line strings. Folding and NUL conventions are the caller's business.
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { open } from 'node:fs/promises';
 
 export interface SourceParserOptions {
@@ -60,8 +60,9 @@ function parseLogical(
   lineNo: number,
   o: SourceParserOptions,
   onEntry: EntryHandler,
+  allAscii: boolean,
 ): void {
-  if (o.utf8) {
+  if (o.utf8 && !allAscii) {
     let ascii = true;
     for (let i = s; i < e; i++) {
       if (buf[i]! >= 0x80) {
@@ -119,6 +120,8 @@ export function parseSource(
   end: number = buf.length,
 ): void {
   let physical = 0;
+  // One native scan spares the per-line UTF-8 checks for the common all-ASCII file.
+  const allAscii = isAscii(buf.subarray(0, end));
   // The logical line being collected: its first physical line, and any continuation pieces.
   let first = -1;
   let firstEnd = 0;
@@ -149,7 +152,7 @@ export function parseSource(
       );
       return;
     }
-    parseLogical(b, s, e, firstLine, options, onEntry);
+    parseLogical(b, s, e, firstLine, options, onEntry, allAscii);
   };
 
   let pos = 0;
