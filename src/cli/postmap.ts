@@ -253,44 +253,64 @@ async function querySingle(ctx: Context, key: string): Promise<number> {
   return 1;
 }
 
-/** Calls fn for each stdin line (without its newline), streaming. */
+/**
+ * Calls fn for each stdin line (without its newline), streaming. Lines are split on bytes, so
+ * a UTF-8 character cut by a chunk boundary is decoded whole.
+ */
 async function forEachStdinLine(fn: (line: string) => Promise<void> | void): Promise<void> {
-  let carry = '';
+  let carry: Buffer | undefined;
   for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
-    const text = carry + chunk.toString('utf8');
-    const lines = text.split('\n');
-    carry = lines.pop()!;
-    for (const line of lines) await fn(line);
+    const buf = carry === undefined ? chunk : Buffer.concat([carry, chunk]);
+    let pos = 0;
+    for (let nl = buf.indexOf(10); nl >= 0; nl = buf.indexOf(10, pos)) {
+      const r = fn(buf.toString('utf8', pos, nl));
+      if (r !== undefined) await r;
+      pos = nl + 1;
+    }
+    carry = pos < buf.length ? buf.subarray(pos) : undefined;
   }
-  if (carry !== '') await fn(carry);
+  if (carry !== undefined) {
+    const r = fn(carry.toString('utf8'));
+    if (r !== undefined) await r;
+  }
 }
 
 async function queryBulk(ctx: Context): Promise<number> {
   const tables: (LookupTable | undefined)[] = ctx.flags.args.map(() => undefined);
   let found = false;
   const out = ctx.out;
-  // Tables are opened when first needed, as Postfix does.
-  const resolve = async (key: string): Promise<void> => {
+  const hit = (t: LookupTable, key: string, value: string): void => {
+    if (value === '') emptyValueWarning(`${t.type}:${t.name}`, key);
+    out.line(`${key}\t${value}\n`);
+    found = true;
+  };
+  // From table n on, for tables not opened yet (Postfix opens them when first needed) or
+  // without a synchronous lookup.
+  const resolveAsync = async (key: string, from: number): Promise<void> => {
+    for (let n = from; n < tables.length; n++) {
+      const t = (tables[n] ??= await openForQuery(ctx, ctx.flags.args[n]!));
+      const value = await lookupOne(t, key);
+      if (value !== undefined) return hit(t, key, value);
+    }
+  };
+  // The common case stays synchronous: no promise per key.
+  const resolve = (key: string): Promise<void> | undefined => {
     for (let n = 0; n < tables.length; n++) {
-      let t = tables[n];
-      if (t === undefined) t = tables[n] = await openForQuery(ctx, ctx.flags.args[n]!);
-      const s = t as LookupTable & SyncLookup;
+      const t = tables[n] as (LookupTable & SyncLookup) | undefined;
+      if (t?.lookupSync === undefined) return resolveAsync(key, n);
       let value: string | undefined;
-      if (s.lookupSync !== undefined) {
-        try {
-          value = s.lookupSync(key);
-        } catch (err) {
-          if (err instanceof TableError) throw new Fatal(`table ${err.table}: query error: ${err.message}`);
-          throw err;
-        }
-      } else value = await lookupOne(t, key);
+      try {
+        value = t.lookupSync(key);
+      } catch (err) {
+        if (err instanceof TableError) throw new Fatal(`table ${err.table}: query error: ${err.message}`);
+        throw err;
+      }
       if (value !== undefined) {
-        if (value === '') emptyValueWarning(`${t.type}:${t.name}`, key);
-        out.line(`${key}\t${value}\n`);
-        found = true;
-        return;
+        hit(t, key, value);
+        return undefined;
       }
     }
+    return undefined;
   };
   await forEachStdinLine(resolve);
   await Promise.all(tables.map((t) => t?.close()));
