@@ -1,5 +1,5 @@
 // postmap options compared with the real /usr/sbin/postmap: duplicate policies, folding, NUL
-// conventions, incremental updates (-i), deletes (-d), and the error messages and exit codes.
+// conventions, and UTF-8 folding depending on compatibility_level.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -56,28 +56,6 @@ test('-n / -N: NUL conventions at build and query time (lmdb, cdb)', (t) => {
       for (const query of [[], ['-n'], ['-N']]) same([...query, '-q', '-', `${type}:src`], 'last\ndup\n');
     }
   }
-});
-
-test('-i adds stdin entries (with duplicate warnings); -d and -d - delete; exit codes', (t) => {
-  if (!needPeer(t, 'postfix', hasPostfix())) return;
-  for (const type of ['hash', 'lmdb']) {
-    real([`${type}:src`]);
-    ours([`${type}:src`]);
-    same(['-i', `${type}:src`], 'New value\ndup other\nbroken\n');
-    same(['-q', '-', `${type}:src`], 'new\ndup\nlast\n');
-    same(['-d', 'last', `${type}:src`]);
-    same(['-d', 'last', `${type}:src`]);
-    same(['-d', '-', `${type}:src`], 'new\nnothing\n');
-    same(['-q', '-', `${type}:src`], 'new\ndup\nlast\nuser@example.com\n');
-  }
-  // -i creates a missing database.
-  same(['-i', 'lmdb:fresh'], 'a 1\n');
-  same(['-q', 'a', 'lmdb:fresh']);
-  // cdb cannot be updated in place.
-  real(['cdb:src']);
-  ours(['cdb:src']);
-  same(['-d', 'dup', 'cdb:src']);
-  same(['-i', 'cdb:src'], 'x y\n');
 });
 
 test('smtputf8_enable follows compatibility_level: ASCII-only folding at level 0', (t) => {
