@@ -151,13 +151,12 @@ export function put32(b: Uint8Array, o: number, v: number): void {
   b[o + 3] = (v >>> 24) & 255;
 }
 
-/** Writes 32-bit words little-endian into b at o (one block copy on little-endian machines). */
-export function putWords(b: Uint8Array, o: number, words: Uint32Array): void {
-  if (LITTLE_ENDIAN) {
-    b.set(new Uint8Array(words.buffer, words.byteOffset, words.byteLength), o);
-    return;
-  }
-  for (let i = 0; i < words.length; i++) put32(b, o + 4 * i, words[i]!);
+/** 32-bit words as little-endian bytes (no copy on little-endian machines). */
+export function wordBytes(words: Uint32Array): Uint8Array {
+  if (LITTLE_ENDIAN) return new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
+  const b = new Uint8Array(words.length * 4);
+  for (let i = 0; i < words.length; i++) put32(b, 4 * i, words[i]!);
+  return b;
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;

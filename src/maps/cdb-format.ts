@@ -5,7 +5,8 @@
 // Hash: h = 5381; h = ((h << 5) + h) ^ byte. Table h & 255, first slot (h >>> 8) % slots.
 import { CorruptFileError, type RawReader } from './raw-table.js';
 import { copyBytes, type EntryStore } from './entry-store.js';
-import { equalBytes, put32, putWords, u32, type ByteSource } from './byte-source.js';
+import { equalBytes, put32, u32, wordBytes, type ByteSource } from './byte-source.js';
+import type { FileSink } from './atomic-file.js';
 
 const HEADER = 2048;
 const MAX_FILE = 0xffffffff;
@@ -16,20 +17,18 @@ function cdbHashBytes(b: Uint8Array, off = 0, len = b.length): number {
   return h >>> 0;
 }
 
-/** Builds a cdb file from the live entries of a store, in insertion order. */
-export function buildCdbFile(store: EntryStore): Buffer {
+/** Streams a cdb file for the live entries of a store, in insertion order. */
+export function writeCdbFile(store: EntryStore, sink: FileSink): void {
   const order = store.order();
   const n = order.length;
   const { segments, seg, keyOff, keyLen, valOff, valLen } = store;
   let size = HEADER;
   for (let j = 0; j < n; j++) size += 8 + keyLen[order[j]!]! + valLen[order[j]!]!;
-  const total = size + 16 * n;
-  if (total > MAX_FILE) throw new RangeError('cdb file would exceed 4 GiB');
-  // Every byte is written below: header, records, hash tables.
-  const out = Buffer.allocUnsafe(total);
+  if (size + 16 * n > MAX_FILE) throw new RangeError('cdb file would exceed 4 GiB');
   const hashes = new Uint32Array(n);
   const positions = new Uint32Array(n);
   const perTable = new Uint32Array(256);
+  sink.appendZeros(HEADER); // written last, when the tables' places are known
   let pos = HEADER;
   for (let j = 0; j < n; j++) {
     const i = order[j]!;
@@ -37,15 +36,19 @@ export function buildCdbFile(store: EntryStore): Buffer {
     const ko = keyOff[i]!;
     const kl = keyLen[i]!;
     const vl = valLen[i]!;
-    put32(out, pos, kl);
-    put32(out, pos + 4, vl);
-    copyBytes(buf, ko, out, pos + 8, kl);
-    copyBytes(buf, valOff[i]!, out, pos + 8 + kl, vl);
+    const rec = 8 + kl + vl;
+    const o = sink.reserve(rec);
+    const out = sink.buf;
+    put32(out, o, kl);
+    put32(out, o + 4, vl);
+    copyBytes(buf, ko, out, o + 8, kl);
+    copyBytes(buf, valOff[i]!, out, o + 8 + kl, vl);
+    sink.commit(rec);
     const h = cdbHashBytes(buf, ko, kl);
     hashes[j] = h;
     positions[j] = pos;
     perTable[h & 255]!++;
-    pos += 8 + kl + vl;
+    pos += rec;
   }
   // Group entries by table (counting sort), keeping insertion order within a table.
   const start = new Uint32Array(257);
@@ -54,12 +57,13 @@ export function buildCdbFile(store: EntryStore): Buffer {
   const byTable = new Uint32Array(n);
   for (let j = 0; j < n; j++) byTable[fill[hashes[j]! & 255]!++] = j;
   // All hash tables in one word array: (hash, position) per slot; position 0 = empty.
+  const header = Buffer.alloc(HEADER);
   const words = new Uint32Array(4 * n);
   let w = 0;
   for (let t = 0; t < 256; t++) {
     const slots = perTable[t]! * 2;
-    put32(out, t * 8, pos + w * 4);
-    put32(out, t * 8 + 4, slots);
+    put32(header, t * 8, pos + w * 4);
+    put32(header, t * 8 + 4, slots);
     for (let x = start[t]!; x < start[t + 1]!; x++) {
       const j = byTable[x]!;
       const h = hashes[j]!;
@@ -70,8 +74,8 @@ export function buildCdbFile(store: EntryStore): Buffer {
     }
     w += slots * 2;
   }
-  putWords(out, pos, words);
-  return out;
+  sink.append(wordBytes(words));
+  sink.writeAt(header, 0);
 }
 
 export class CdbReader implements RawReader {

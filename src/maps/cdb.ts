@@ -3,7 +3,7 @@
 // lookup (dict_cdb.c), so files cross-read both ways.
 import { buildFromEntries, type BuildOptions } from './compiled-build.js';
 import { CompiledTable, type CompiledFormat } from './compiled-table.js';
-import { buildCdbFile, CdbReader } from './cdb-format.js';
+import { writeCdbFile, CdbReader } from './cdb-format.js';
 import type { OpenOptions } from './types.js';
 
 export const format: CompiledFormat = {
@@ -14,7 +14,7 @@ export const format: CompiledFormat = {
   canUpdate: false,
   canSequence: false,
   duplicateWarning: (name, key) => `${name}: duplicate entry: "${key}"`,
-  build: buildCdbFile,
+  write: writeCdbFile,
   reader: (src) => new CdbReader(src),
 };
 

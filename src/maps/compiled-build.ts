@@ -137,16 +137,13 @@ export class TableBuilder {
     return a || b;
   }
 
-  fileBytes(): Buffer {
-    return this.format.build(this.store);
-  }
-
-  /** Writes name + suffix atomically. */
+  /** Writes name + suffix atomically (synchronous file writes; see atomic-file.ts). */
   async write(options: BuildOptions = {}): Promise<void> {
-    await writeFileAtomic(this.name + this.format.suffix, this.fileBytes(), {
+    const attrs = {
       mode: options.mode ?? 0o644,
       ...(options.owner !== undefined ? { owner: options.owner } : {}),
-    });
+    };
+    writeFileAtomic(this.name + this.format.suffix, attrs, (sink) => this.format.write(this.store, sink));
   }
 }
 

@@ -6,6 +6,7 @@ import { openByteSource, ShortReadError, type ByteSource } from './byte-source.j
 import { foldText } from './fold.js';
 import { CorruptFileError, type RawReader } from './raw-table.js';
 import type { EntryStore } from './entry-store.js';
+import type { FileSink } from './atomic-file.js';
 import { strerror } from './strerror.js';
 import { TableError, type LookupTable, type OpenOptions } from './types.js';
 
@@ -24,8 +25,8 @@ export interface CompiledFormat {
   readonly canSequence: boolean;
   /** Postfix's duplicate-key warning for this type (the prefix differs per driver). */
   duplicateWarning(name: string, key: string): string;
-  /** Complete file bytes for the live entries of the store. */
-  build(store: EntryStore): Buffer;
+  /** Streams the file for the live entries of the store. */
+  write(store: EntryStore, sink: FileSink): void;
   /** A reader for the file; may throw CorruptFileError or TableError. */
   reader(src: ByteSource, dbPath: string, name: string): RawReader;
 }

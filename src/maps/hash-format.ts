@@ -12,13 +12,15 @@
 // A lookup costs one slot read (usually) and one record read. Files are limited to 4 GiB.
 import { CorruptFileError, type RawReader } from './raw-table.js';
 import { copyBytes, hashBytes, type EntryStore } from './entry-store.js';
-import { equalBytes, put32, putWords, u32, type ByteSource } from './byte-source.js';
+import { equalBytes, put32, u32, wordBytes, type ByteSource } from './byte-source.js';
+import type { FileSink } from './atomic-file.js';
 
 export const HASH_MAGIC = 'OUTPOSTH';
 const VERSION = 1;
 const HEADER = 32;
 
-export function buildHashFile(store: EntryStore): Buffer {
+/** Streams an Outpost hash file for the live entries of a store, in insertion order. */
+export function writeHashFile(store: EntryStore, sink: FileSink): void {
   const order = store.order();
   const n = order.length;
   const { segments, seg, keyOff, keyLen, valOff, valLen, hash } = store;
@@ -27,16 +29,14 @@ export function buildHashFile(store: EntryStore): Buffer {
   let recBytes = 0;
   for (let j = 0; j < n; j++) recBytes += 8 + keyLen[order[j]!]! + valLen[order[j]!]!;
   const tableOffset = HEADER + recBytes;
-  const total = tableOffset + slots * 8;
-  if (total > 0xffffffff) throw new RangeError('hash file would exceed 4 GiB');
-  // Everything is written below except the reserved header words.
-  const out = Buffer.allocUnsafe(total);
-  out.fill(0, 0, HEADER);
-  out.write(HASH_MAGIC, 0, 'latin1');
-  out.writeUInt32LE(VERSION, 8);
-  out.writeUInt32LE(n, 16);
-  out.writeUInt32LE(slots, 20);
-  out.writeUInt32LE(tableOffset, 24);
+  if (tableOffset + slots * 8 > 0xffffffff) throw new RangeError('hash file would exceed 4 GiB');
+  const header = Buffer.alloc(HEADER);
+  header.write(HASH_MAGIC, 0, 'latin1');
+  put32(header, 8, VERSION);
+  put32(header, 16, n);
+  put32(header, 20, slots);
+  put32(header, 24, tableOffset);
+  sink.append(header);
   const table = new Uint32Array(slots * 2);
   const mask = slots - 1;
   let pos = HEADER;
@@ -45,20 +45,23 @@ export function buildHashFile(store: EntryStore): Buffer {
     const buf = segments[seg[i]!]!;
     const kl = keyLen[i]!;
     const vl = valLen[i]!;
-    put32(out, pos, kl);
-    put32(out, pos + 4, vl);
-    copyBytes(buf, keyOff[i]!, out, pos + 8, kl);
-    copyBytes(buf, valOff[i]!, out, pos + 8 + kl, vl);
+    const rec = 8 + kl + vl;
+    const o = sink.reserve(rec);
+    const out = sink.buf;
+    put32(out, o, kl);
+    put32(out, o + 4, vl);
+    copyBytes(buf, keyOff[i]!, out, o + 8, kl);
+    copyBytes(buf, valOff[i]!, out, o + 8 + kl, vl);
+    sink.commit(rec);
     // The store hashes keys with the same function the reader uses.
     const h = hash[i]!;
     let s = h & mask;
     while (table[s * 2 + 1] !== 0) s = (s + 1) & mask;
     table[s * 2] = h;
     table[s * 2 + 1] = pos;
-    pos += 8 + kl + vl;
+    pos += rec;
   }
-  putWords(out, tableOffset, table);
-  return out;
+  sink.append(wordBytes(table));
 }
 
 /** Berkeley DB magic numbers (hash, btree, queue), at offset 12 (DB 2+) or 0 (DB 1.85). */

@@ -3,7 +3,7 @@
 // Postfix users pick among them for Berkeley DB reasons that do not apply here.
 import { buildFromEntries, type BuildOptions } from './compiled-build.js';
 import { CompiledTable, type CompiledFormat } from './compiled-table.js';
-import { buildHashFile, HashReader, isBerkeleyDb } from './hash-format.js';
+import { writeHashFile, HashReader, isBerkeleyDb } from './hash-format.js';
 import { TableError, type OpenOptions } from './types.js';
 
 function hashFormat(type: string): CompiledFormat {
@@ -15,7 +15,7 @@ function hashFormat(type: string): CompiledFormat {
     canUpdate: true,
     canSequence: true,
     duplicateWarning: (name, key) => `${name}.db: duplicate entry: "${key}"`,
-    build: buildHashFile,
+    write: writeHashFile,
     reader(src, dbPath, name) {
       const head = src.read(0, 16);
       if (isBerkeleyDb(head)) {

@@ -14,6 +14,7 @@
 import { CorruptFileError, type RawReader } from './raw-table.js';
 import { copyBytes, type EntryStore } from './entry-store.js';
 import { compareBytes, put16, put32, u16, u32, type ByteSource } from './byte-source.js';
+import type { FileSink } from './atomic-file.js';
 
 export const LMDB_PAGE_SIZE = 4096;
 const PAGEHDRSZ = 16;
@@ -55,25 +56,28 @@ interface ChildRef {
 }
 
 /**
- * Builds a complete LMDB file from entries sorted by key bytes (byte strings compare like memcmp)
- * with no duplicate keys. Leaves are packed full, as liblmdb's MDB_APPEND does.
+ * Streams a complete LMDB file for the live entries of a store (sorted here by key bytes, as
+ * memcmp). Leaves are packed full, as liblmdb's MDB_APPEND does.
  */
-export function buildLmdbFile(store: EntryStore): Buffer {
+export function writeLmdbFile(store: EntryStore, sink: FileSink): void {
   const sorted = store.sortedOrder();
   const { segments, seg, keyOff, keyLen, valOff, valLen } = store;
   const PS = LMDB_PAGE_SIZE;
   const NMAX = nodeMax(PS);
-  const pages: (Buffer | null)[] = [null, null];
+  // Pages 0 and 1 are the meta pages, written last.
+  let nextPgno = 2;
   let leafPages = 0;
   let branchPages = 0;
   let overflowPages = 0;
+  const leafBuf = Buffer.alloc(PS);
+  const branchBuf = Buffer.alloc(PS);
+  let pagePgno = 0;
 
-  const newPage = (flags: number): { buf: Buffer; pgno: number } => {
-    const buf = Buffer.alloc(PS);
-    const pgno = pages.length;
-    pages.push(buf);
-    buf.writeUInt32LE(pgno, 0);
-    buf.writeUInt16LE(flags, 10);
+  const newPage = (buf: Buffer, flags: number): { buf: Buffer; pgno: number } => {
+    buf.fill(0);
+    const pgno = nextPgno++;
+    put32(buf, 0, pgno);
+    put16(buf, 10, flags);
     return { buf, pgno };
   };
 
@@ -85,8 +89,9 @@ export function buildLmdbFile(store: EntryStore): Buffer {
   let count = 0;
   const finishPage = (): void => {
     if (page === undefined) return;
-    page.writeUInt16LE(lower, 12);
-    page.writeUInt16LE(upper, 14);
+    put16(page, 12, lower);
+    put16(page, 14, upper);
+    sink.writeAt(page, pagePgno * PS);
     page = undefined;
   };
   for (let j = 0; j < sorted.length; j++) {
@@ -105,8 +110,9 @@ export function buildLmdbFile(store: EntryStore): Buffer {
     const size = even(NODESIZE + klen + (big ? 8 : vlen));
     if (page === undefined || upper - lower < size + 2) {
       finishPage();
-      const p = newPage(P_LEAF);
+      const p = newPage(leafBuf, P_LEAF);
       page = p.buf;
+      pagePgno = p.pgno;
       lower = PAGEHDRSZ;
       upper = PS;
       leaves.push({ pgno: p.pgno, key: src, keyOff: ko, keyLen: klen });
@@ -121,13 +127,13 @@ export function buildLmdbFile(store: EntryStore): Buffer {
     if (big) {
       const n = Math.floor((PAGEHDRSZ - 1 + vlen) / PS) + 1;
       const ov = Buffer.alloc(n * PS);
-      const pgno = pages.length;
-      ov.writeUInt32LE(pgno, 0);
-      ov.writeUInt16LE(P_OVERFLOW, 10);
-      ov.writeUInt32LE(n, 12);
+      const pgno = nextPgno;
+      nextPgno += n;
+      put32(ov, 0, pgno);
+      put16(ov, 10, P_OVERFLOW);
+      put32(ov, 12, n);
       copyBytes(src, vo, ov, PAGEHDRSZ, vlen);
-      pages.push(ov);
-      for (let i = 1; i < n; i++) pages.push(null);
+      sink.writeAt(ov, pgno * PS);
       overflowPages += n;
       put32(page, ofs + NODESIZE + klen, pgno);
     } else {
@@ -163,7 +169,7 @@ export function buildLmdbFile(store: EntryStore): Buffer {
     if (last.length === 1 && groups.length > 1) last.unshift(groups[groups.length - 2]!.pop()!);
     const next: ChildRef[] = [];
     for (const g of groups) {
-      const { buf, pgno } = newPage(P_BRANCH);
+      const { buf, pgno } = newPage(branchBuf, P_BRANCH);
       branchPages++;
       let lo = PAGEHDRSZ;
       let up = PS;
@@ -171,26 +177,26 @@ export function buildLmdbFile(store: EntryStore): Buffer {
         const klen = i === 0 ? 0 : child.keyLen;
         const size = even(NODESIZE + klen);
         const ofs = up - size;
-        buf.writeUInt16LE(child.pgno & 0xffff, ofs);
-        buf.writeUInt16LE(child.pgno >>> 16, ofs + 2);
-        buf.writeUInt16LE(0, ofs + 4);
-        buf.writeUInt16LE(klen, ofs + 6);
+        put16(buf, ofs, child.pgno & 0xffff);
+        put16(buf, ofs + 2, child.pgno >>> 16);
+        put16(buf, ofs + 6, klen);
         copyBytes(child.key, child.keyOff, buf, ofs + NODESIZE, klen);
-        buf.writeUInt16LE(ofs, lo);
+        put16(buf, lo, ofs);
         lo += 2;
         up = ofs;
       });
-      buf.writeUInt16LE(lo, 12);
-      buf.writeUInt16LE(up, 14);
+      put16(buf, 12, lo);
+      put16(buf, 14, up);
+      sink.writeAt(buf, pgno * PS);
       next.push({ pgno, key: g[0]!.key, keyOff: g[0]!.keyOff, keyLen: g[0]!.keyLen });
     }
     level = next;
     depth++;
   }
 
-  const lastPg = pages.length - 1;
+  const lastPg = nextPgno - 1;
   const root = level.length === 1 ? BigInt(level[0]!.pgno) : P_INVALID;
-  const mapSize = Math.max(DEFAULT_MAP_SIZE, pages.length * PS);
+  const mapSize = Math.max(DEFAULT_MAP_SIZE, nextPgno * PS);
   const meta = (pgno: number, txnid: number, withData: boolean): Buffer => {
     const b = Buffer.alloc(PS);
     b.writeUInt32LE(pgno, 0);
@@ -219,9 +225,8 @@ export function buildLmdbFile(store: EntryStore): Buffer {
     return b;
   };
   // Like a fresh environment after its first commit: meta 0 empty (txn 0), meta 1 current (txn 1).
-  pages[0] = meta(0, 0, false);
-  pages[1] = meta(1, 1, true);
-  return Buffer.concat(pages.filter((p): p is Buffer => p !== null));
+  sink.writeAt(meta(0, 0, false), 0);
+  sink.writeAt(meta(1, 1, true), PS);
 }
 
 // ---------------------------------------------------------------- reader

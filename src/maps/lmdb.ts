@@ -3,7 +3,7 @@
 // on lookup (dict_lmdb.c). Outpost reads and writes the format itself (lmdb-format.ts).
 import { buildFromEntries, type BuildOptions } from './compiled-build.js';
 import { CompiledTable, type CompiledFormat } from './compiled-table.js';
-import { buildLmdbFile, LmdbReader } from './lmdb-format.js';
+import { writeLmdbFile, LmdbReader } from './lmdb-format.js';
 import type { OpenOptions } from './types.js';
 
 export const format: CompiledFormat = {
@@ -14,7 +14,7 @@ export const format: CompiledFormat = {
   canUpdate: true,
   canSequence: true,
   duplicateWarning: (name, key) => `lmdb:${name}: duplicate entry: "${key}"`,
-  build: buildLmdbFile,
+  write: writeLmdbFile,
   reader: (src) => new LmdbReader(src),
 };
 
