@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const OURS = [process.execPath, join(ROOT, 'bin', 'postmap')];
+const OURS = [join(ROOT, 'bin', 'postmap')];
 const POSTFIX = ['/usr/sbin/postmap'];
 const LINES = Number(process.argv[2] ?? 1_000_000);
 const QUERIES = Number(process.argv[3] ?? 100_000);

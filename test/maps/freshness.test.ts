@@ -111,7 +111,7 @@ test('readers never see a half-written table while postmap rebuilds it', async (
   writeFileSync(name, rows('old'));
   await buildFromSource(lmdbFormat, name);
   writeFileSync(name, rows('new'));
-  const child = spawn(process.execPath, [OUR_POSTMAP, `lmdb:${name}`], {
+  const child = spawn(OUR_POSTMAP, [`lmdb:${name}`], {
     env: { ...process.env, MAIL_CONFIG: box.conf },
     stdio: 'ignore',
   });

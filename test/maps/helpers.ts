@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { POSTMAP } from '../helpers/peers.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+// bin/postmap is a shell wrapper (it sets a glibc tunable), run directly; it uses `node` from PATH.
+// bin/postmap is a shell wrapper (it sets a glibc tunable) and runs `node` from PATH.
 export const OUR_POSTMAP = join(ROOT, 'bin', 'postmap');
 
 export interface Run {
@@ -44,7 +46,7 @@ export function realPostmap(args: string[], conf: string, cwd: string, input?: s
 }
 
 export function ourPostmap(args: string[], conf: string, cwd: string, input?: string | Buffer): Run {
-  return run(process.execPath, [OUR_POSTMAP, ...args], conf, cwd, input);
+  return run(OUR_POSTMAP, args, conf, cwd, input);
 }
 
 /** Lines of output, sorted (for dumps whose order differs between implementations). */
