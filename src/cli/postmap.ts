@@ -68,8 +68,16 @@ class Output {
   }
 }
 
+/**
+ * Postfix's logging replaces control characters and invalid UTF-8 in messages with '?'
+ * (printable()); table data on stdout is printed as is.
+ */
+function printable(message: string): string {
+  return message.replace(/[\x00-\x1f\x7f\uFFFD]/g, '?');
+}
+
 function warn(message: string): void {
-  process.stderr.write(`${PROG}: warning: ${message}\n`);
+  process.stderr.write(`${PROG}: warning: ${printable(message)}\n`);
 }
 
 /** GNU getopt with argument permutation, as Postfix's GETOPT on Linux. */
@@ -553,7 +561,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     out.flush();
     if (err instanceof Fatal) {
-      process.stderr.write(`${PROG}: fatal: ${err.message}\n`);
+      process.stderr.write(`${PROG}: fatal: ${printable(err.message)}\n`);
       return 1;
     }
     throw err;

@@ -49,6 +49,13 @@ export function ourPostmap(args: string[], conf: string, cwd: string, input?: st
   return run(OUR_POSTMAP, args, conf, cwd, input);
 }
 
+/** Writes a source file with an mtime in the past (see Postfix's "hot file" re-read in dict_thash). */
+export function writeSource(path: string, content: string | Buffer): void {
+  writeFileSync(path, content);
+  const old = new Date(Date.now() - 10_000);
+  utimesSync(path, old, old);
+}
+
 /** Lines of output, sorted (for dumps whose order differs between implementations). */
 export function sortedLines(s: string): string[] {
   return s
