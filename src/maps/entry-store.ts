@@ -8,8 +8,6 @@
 // append-only side buffer for bytes that had to be built (joined continuation lines, keys whose
 // folding changed their length, entries loaded from an existing database).
 
-const EMPTY = 0xffffffff;
-
 /** FNV-1a over bytes, finished with MurmurHash3's fmix32 (also the hash: format's hash). */
 export function hashBytes(b: Uint8Array, off: number, len: number): number {
   let h = 0x811c9dc5;
@@ -65,7 +63,12 @@ export class EntryStore {
   hash = new Uint32Array(1024);
   /** Deleted entries (postmap -d) are skipped by writers. */
   private dead: Uint8Array | undefined;
-  private slots = new Uint32Array(2048).fill(EMPTY);
+  /**
+   * The index: pairs of (key hash, entry + 1), 0 = empty slot. Keeping the hash next to the
+   * entry number spares a second random memory access per probe.
+   */
+  private slots = new Uint32Array(2 * 2048);
+  private slotCount = 2048;
   private side: Buffer = Buffer.allocUnsafe(1 << 16);
   private sideUsed = 0;
   private sideSeg = -1;
@@ -103,12 +106,9 @@ export class EntryStore {
       this.hash = grow(this.hash, size);
       if (this.dead !== undefined) this.dead = grow(this.dead, size);
     }
-    let slots = this.slots.length;
+    let slots = this.slotCount;
     while (slots < 2 * n) slots *= 2;
-    if (slots > this.slots.length) {
-      this.slots = new Uint32Array(slots / 2);
-      this.rehash();
-    }
+    if (slots > this.slotCount) this.rehash(slots);
   }
 
   private ensureRoom(): void {
@@ -124,16 +124,18 @@ export class EntryStore {
     if (this.dead !== undefined) this.dead = grow(this.dead, m);
   }
 
-  private rehash(): void {
-    const size = this.slots.length * 2;
-    const slots = new Uint32Array(size).fill(EMPTY);
+  private rehash(size = this.slotCount * 2): void {
+    const slots = new Uint32Array(2 * size);
     const mask = size - 1;
     for (let i = 0; i < this.count; i++) {
-      let s = this.hash[i]! & mask;
-      while (slots[s] !== EMPTY) s = (s + 1) & mask;
-      slots[s] = i;
+      const h = this.hash[i]!;
+      let s = h & mask;
+      while (slots[2 * s + 1] !== 0) s = (s + 1) & mask;
+      slots[2 * s] = h;
+      slots[2 * s + 1] = i + 1;
     }
     this.slots = slots;
+    this.slotCount = size;
   }
 
   private sameKey(i: number, seg: number, off: number, len: number): boolean {
@@ -147,11 +149,13 @@ export class EntryStore {
 
   /** Index of an entry with these key bytes, or -1. */
   find(seg: number, off: number, len: number, h = hashBytes(this.segments[seg]!, off, len)): number {
-    const mask = this.slots.length - 1;
+    const mask = this.slotCount - 1;
+    const slots = this.slots;
     for (let s = h & mask; ; s = (s + 1) & mask) {
-      const i = this.slots[s]!;
-      if (i === EMPTY) return -1;
-      if (this.hash[i] === h && this.sameKey(i, seg, off, len) && this.dead?.[i] !== 1) return i;
+      const i1 = slots[2 * s + 1]!;
+      if (i1 === 0) return -1;
+      const i = i1 - 1;
+      if (slots[2 * s] === h && this.sameKey(i, seg, off, len) && this.dead?.[i] !== 1) return i;
     }
   }
 
@@ -168,12 +172,14 @@ export class EntryStore {
     replace: boolean,
     h: number = hashBytes(this.segments[seg]!, koff, klen),
   ): AddResult {
-    const mask = this.slots.length - 1;
+    const mask = this.slotCount - 1;
+    const slots = this.slots;
     let s = h & mask;
     for (; ; s = (s + 1) & mask) {
-      const i = this.slots[s]!;
-      if (i === EMPTY) break;
-      if (this.hash[i] === h && this.sameKey(i, seg, koff, klen) && this.dead?.[i] !== 1) {
+      const i1 = slots[2 * s + 1]!;
+      if (i1 === 0) break;
+      const i = i1 - 1;
+      if (slots[2 * s] === h && this.sameKey(i, seg, koff, klen) && this.dead?.[i] !== 1) {
         if (!replace) return 'duplicate';
         this.seg[i] = seg;
         this.keyOff[i] = koff;
@@ -190,8 +196,9 @@ export class EntryStore {
     this.valOff[i] = voff;
     this.valLen[i] = vlen;
     this.hash[i] = h;
-    this.slots[s] = i;
-    if (this.count * 2 > this.slots.length) this.rehash();
+    slots[2 * s] = h;
+    slots[2 * s + 1] = i + 1;
+    if (this.count * 2 > this.slotCount) this.rehash();
     return 'added';
   }
 
