@@ -10,6 +10,27 @@ export interface OpenOptions {
   configDir?: string;
   /** Parameter lookup (expanded main.cf value), for drivers whose behaviour depends on main.cf. */
   param?: (name: string) => string;
+  /**
+   * Added by the maps layer (backward compatible): where a table reports a non-fatal problem
+   * (stale database, malformed source line, duplicate key). Default: stderr.
+   */
+  warn?: (message: string) => void;
+  /**
+   * UTF-8 mode (Postfix smtputf8_enable, "yes" from compatibility_level 1 on): keys are folded
+   * with full Unicode case folding and source lines that are not UTF-8 are skipped. Default true.
+   */
+  utf8?: boolean;
+  /**
+   * Trailing NUL handling for compiled tables (postmap -N / -n): true = keys and values carry a
+   * trailing NUL byte, false = they do not. Default: lookups try both; builds use the type's
+   * Postfix default (with NUL for hash and lmdb, without for cdb).
+   */
+  nulTerminated?: boolean;
+  /**
+   * Duplicate keys in a source read at open time (texthash:): 'warn' (default, first kept),
+   * 'ignore' (postmap -w) or 'replace' (postmap -r, last kept).
+   */
+  duplicates?: 'warn' | 'ignore' | 'replace';
 }
 
 export interface LookupTable {

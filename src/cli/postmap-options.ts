@@ -1,0 +1,136 @@
+// postmap's command line: Postfix's option letters, parsed like GNU getopt (options may follow
+// the table names), with Postfix's conflict and usage messages.
+
+export const PROG = 'postmap';
+
+export const USAGE = `usage: ${PROG} [-bfFhimnNoprsuUvw] [-c config_dir] [-d key] [-q key] [map_type:]file...`;
+
+export const OPTSTRING = 'bc:d:fFhimnNopq:rsuUvw';
+
+export class Fatal extends Error {}
+
+export interface Flags {
+  query?: string;
+  deleteKey?: string;
+  sequence: boolean;
+  incremental: boolean;
+  foldCase: boolean;
+  nul?: boolean;
+  duplicates: 'warn' | 'ignore' | 'replace';
+  asOwner: boolean;
+  savePerm: boolean;
+  configDir?: string;
+  headerBodyMime: boolean;
+  fileValues: boolean;
+  args: string[];
+}
+
+/** GNU getopt with argument permutation, as Postfix's GETOPT on Linux. */
+export function getopt(argv: string[]): { opts: [string, string | undefined][]; args: string[] } {
+  const opts: [string, string | undefined][] = [];
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      args.push(...argv.slice(i + 1));
+      break;
+    }
+    if (a.length < 2 || a[0] !== '-') {
+      args.push(a);
+      continue;
+    }
+    for (let j = 1; j < a.length; j++) {
+      const c = a[j]!;
+      const at = OPTSTRING.indexOf(c);
+      if (at < 0 || c === ':') {
+        process.stderr.write(`${PROG}: invalid option -- '${c}'\n`);
+        throw new Fatal(USAGE);
+      }
+      if (OPTSTRING[at + 1] === ':') {
+        let value = a.slice(j + 1);
+        if (value === '') {
+          if (i + 1 >= argv.length) {
+            process.stderr.write(`${PROG}: option requires an argument -- '${c}'\n`);
+            throw new Fatal(USAGE);
+          }
+          value = argv[++i]!;
+        }
+        opts.push([c, value]);
+        break;
+      }
+      opts.push([c, undefined]);
+    }
+  }
+  return { opts, args };
+}
+
+export function parseFlags(argv: string[]): Flags {
+  const { opts, args } = getopt(argv);
+  const f: Flags = {
+    sequence: false,
+    incremental: false,
+    foldCase: true,
+    duplicates: 'warn',
+    asOwner: true,
+    savePerm: true,
+    headerBodyMime: false,
+    fileValues: false,
+    args,
+  };
+  for (const [c, v] of opts) {
+    switch (c) {
+      case 'N':
+        f.nul = true;
+        break;
+      case 'n':
+        f.nul = false;
+        break;
+      case 'c':
+        f.configDir = v;
+        break;
+      case 'd':
+        if (f.sequence || f.query !== undefined || f.deleteKey !== undefined)
+          throw new Fatal('specify only one of -s -q or -d');
+        f.deleteKey = v;
+        break;
+      case 'q':
+        if (f.sequence || f.query !== undefined || f.deleteKey !== undefined)
+          throw new Fatal('specify only one of -s -q or -d');
+        f.query = v;
+        break;
+      case 's':
+        if (f.query !== undefined || f.deleteKey !== undefined)
+          throw new Fatal('specify only one of -s or -q or -d');
+        f.sequence = true;
+        break;
+      case 'f':
+        f.foldCase = false;
+        break;
+      case 'i':
+        f.incremental = true;
+        break;
+      case 'o':
+        f.asOwner = false;
+        break;
+      case 'p':
+        f.savePerm = false;
+        break;
+      case 'r':
+        f.duplicates = 'replace';
+        break;
+      case 'w':
+        f.duplicates = 'ignore';
+        break;
+      case 'b':
+      case 'h':
+      case 'm':
+        f.headerBodyMime = true;
+        break;
+      case 'F':
+        f.fileValues = true;
+        break;
+      // -u, -U (UTF-8 request overrides) and -v (verbose) are accepted and ignored.
+    }
+  }
+  return f;
+}

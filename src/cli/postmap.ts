@@ -1,0 +1,58 @@
+// postmap(1): build, query, update and dump lookup tables, with Postfix 3.7's options, messages
+// and exit codes (docs/tables.md). Builds replace the database atomically (temporary file,
+// fsync, rename).
+import { ConfigError, readPostmapConfig } from './postmap-config.js';
+import { Output, printable, type Context } from './postmap-context.js';
+import { Fatal, parseFlags, PROG, USAGE } from './postmap-options.js';
+import { queryBulk, querySingle, sequence } from './postmap-query.js';
+import { buildOne, deleteKeys, incremental } from './postmap-update.js';
+
+export async function main(argv: string[]): Promise<number> {
+  const out = new Output();
+  try {
+    const flags = parseFlags(argv);
+    let config;
+    try {
+      config = await readPostmapConfig(flags.configDir);
+    } catch (err) {
+      if (err instanceof ConfigError) throw new Fatal(err.message);
+      throw err;
+    }
+    if (flags.headerBodyMime) {
+      if (flags.query !== '-') throw new Fatal('specify -b -h or -m only with "-q -"');
+      throw new Fatal('-b, -h and -m (message keys) are not supported by Outpost postmap');
+    }
+    if (flags.fileValues) throw new Fatal('-F (file content values) is not supported by Outpost postmap');
+    const ctx: Context = { flags, defaultType: config.defaultDatabaseType, utf8: config.utf8, out };
+    if (flags.args.length === 0) {
+      if (flags.sequence) return 1;
+      throw new Fatal(USAGE);
+    }
+    let rc = 0;
+    if (flags.deleteKey !== undefined) {
+      rc = await deleteKeys(ctx, flags.deleteKey === '-' ? 'stdin' : [flags.deleteKey]);
+    } else if (flags.query !== undefined) {
+      rc = flags.query === '-' ? await queryBulk(ctx) : await querySingle(ctx, flags.query);
+    } else if (flags.sequence) {
+      rc = await sequence(ctx);
+    } else if (flags.incremental) {
+      await incremental(ctx);
+    } else {
+      for (const arg of flags.args) await buildOne(ctx, arg);
+    }
+    out.flush();
+    return rc;
+  } catch (err) {
+    out.flush();
+    if (err instanceof Fatal) {
+      process.stderr.write(`${PROG}: fatal: ${printable(err.message)}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+/** Entry point for bin/postmap. */
+export async function run(): Promise<void> {
+  process.exitCode = await main(process.argv.slice(2));
+}

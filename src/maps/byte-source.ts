@@ -1,0 +1,178 @@
+// Positional access to a compiled table file. Tables up to MEMORY_LIMIT bytes are read into
+// memory once (asynchronously, when the table is opened or reopened after a rebuild), so a
+// lookup is pure computation; larger files are read with positional reads on an open
+// descriptor, a few hundred bytes per lookup. No mmap: Node has none, and a rebuilt table is a
+// new file (rename), so the old descriptor keeps reading a consistent old snapshot.
+//
+// Readers use view(): it makes bytes [pos, pos+len) readable in `buf` and returns their offset
+// there. For an in-memory file `buf` is the whole file and nothing is copied; for a large file
+// `buf` is a scratch buffer that the next view() call overwrites.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+
+/** Files up to this size are read into memory; larger ones go through FdSource's block cache. */
+export const MEMORY_LIMIT = 256 * 1024 * 1024;
+
+export interface ByteSource {
+  readonly size: number;
+  /** The buffer the last view() refers to. */
+  readonly buf: Uint8Array;
+  /** Makes [pos, pos+len) readable in `buf`; returns the offset. Throws past end of file. */
+  view(pos: number, len: number): number;
+  /** A copy of [pos, pos+len) (fewer bytes at end of file). */
+  read(pos: number, len: number): Buffer;
+  close(): void;
+}
+
+export class ShortReadError extends Error {}
+
+export class MemorySource implements ByteSource {
+  readonly size: number;
+  constructor(readonly buf: Buffer) {
+    this.size = buf.length;
+  }
+  view(pos: number, len: number): number {
+    if (pos < 0 || pos + len > this.size) throw new ShortReadError(`read past end of file at ${pos}`);
+    return pos;
+  }
+  read(pos: number, len: number): Buffer {
+    return Buffer.from(this.buf.subarray(pos, Math.min(pos + len, this.size)));
+  }
+  close(): void {}
+}
+
+/**
+ * A large file read with positional reads through a fixed pool of cached 4 KiB blocks (clock
+ * eviction): LMDB branch pages, the cdb header and other hot blocks stay in memory, and the pool
+ * is allocated once, so lookups neither allocate nor page-fault fresh memory.
+ */
+export class FdSource implements ByteSource {
+  static readonly BLOCK = 4096;
+  readonly size: number;
+  buf: Buffer;
+  private readonly pool: Buffer;
+  private readonly blockOf: Float64Array;
+  private readonly used: Uint8Array;
+  private readonly where = new Map<number, number>();
+  private hand = 0;
+  private scratch = Buffer.alloc(FdSource.BLOCK * 2);
+
+  constructor(
+    private fd: number,
+    cacheBytes = 16 * 1024 * 1024,
+  ) {
+    this.size = fstatSync(fd).size;
+    const n = Math.max(16, Math.floor(cacheBytes / FdSource.BLOCK));
+    this.pool = Buffer.alloc(n * FdSource.BLOCK);
+    this.blockOf = new Float64Array(n).fill(-1);
+    this.used = new Uint8Array(n);
+    this.buf = this.pool;
+  }
+
+  private fill(target: Buffer, at: number, pos: number, len: number): number {
+    let done = 0;
+    while (done < len) {
+      const r = readSync(this.fd, target, at + done, len - done, pos + done);
+      if (r === 0) break;
+      done += r;
+    }
+    return done;
+  }
+
+  view(pos: number, len: number): number {
+    if (pos < 0 || pos + len > this.size) throw new ShortReadError(`read past end of file at ${pos}`);
+    const B = FdSource.BLOCK;
+    const block = Math.floor(pos / B);
+    if (pos + len <= (block + 1) * B) {
+      let slot = this.where.get(block);
+      if (slot === undefined) {
+        const n = this.blockOf.length;
+        while (this.used[this.hand] === 1) {
+          this.used[this.hand] = 0;
+          this.hand = (this.hand + 1) % n;
+        }
+        slot = this.hand;
+        this.hand = (this.hand + 1) % n;
+        if (this.blockOf[slot]! >= 0) this.where.delete(this.blockOf[slot]!);
+        const want = Math.min(B, this.size - block * B);
+        if (this.fill(this.pool, slot * B, block * B, want) !== want)
+          throw new ShortReadError(`short read at ${pos}`);
+        this.blockOf[slot] = block;
+        this.where.set(block, slot);
+      }
+      this.used[slot] = 1;
+      this.buf = this.pool;
+      return slot * B + (pos - block * B);
+    }
+    // Spans blocks: read it whole, uncached.
+    if (this.scratch.length < len) this.scratch = Buffer.alloc(len);
+    if (this.fill(this.scratch, 0, pos, len) !== len) throw new ShortReadError(`short read at ${pos}`);
+    this.buf = this.scratch;
+    return 0;
+  }
+
+  read(pos: number, len: number): Buffer {
+    const n = Math.max(0, Math.min(len, this.size - pos));
+    const out = Buffer.alloc(n);
+    return out.subarray(0, this.fill(out, 0, pos, n));
+  }
+
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+}
+
+/** Opens a file as a ByteSource: in memory when small enough. Errors are the fs errors. */
+export async function openByteSource(path: string, memoryLimit = MEMORY_LIMIT): Promise<ByteSource> {
+  const st = await stat(path);
+  if (st.size <= memoryLimit) return new MemorySource(await readFile(path));
+  return new FdSource(openSync(path, 'r'));
+}
+
+/** Little-endian integers from a byte array (faster than Buffer#readUInt*LE on hot paths). */
+export function u16(b: Uint8Array, o: number): number {
+  return b[o]! | (b[o + 1]! << 8);
+}
+
+export function u32(b: Uint8Array, o: number): number {
+  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16)) + b[o + 3]! * 0x1000000;
+}
+
+export function put16(b: Uint8Array, o: number, v: number): void {
+  b[o] = v & 255;
+  b[o + 1] = (v >>> 8) & 255;
+}
+
+export function put32(b: Uint8Array, o: number, v: number): void {
+  b[o] = v & 255;
+  b[o + 1] = (v >>> 8) & 255;
+  b[o + 2] = (v >>> 16) & 255;
+  b[o + 3] = (v >>> 24) & 255;
+}
+
+/** 32-bit words as little-endian bytes (no copy on little-endian machines). */
+export function wordBytes(words: Uint32Array): Uint8Array {
+  if (LITTLE_ENDIAN) return new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
+  const b = new Uint8Array(words.length * 4);
+  for (let i = 0; i < words.length; i++) put32(b, 4 * i, words[i]!);
+  return b;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** Compares key bytes with b[off, off+len) like memcmp, shorter first on a tie. */
+export function compareBytes(key: Uint8Array, b: Uint8Array, off: number, len: number): number {
+  const n = key.length < len ? key.length : len;
+  for (let i = 0; i < n; i++) {
+    const d = key[i]! - b[off + i]!;
+    if (d !== 0) return d;
+  }
+  return key.length - len;
+}
+
+export function equalBytes(key: Uint8Array, b: Uint8Array, off: number, len: number): boolean {
+  if (key.length !== len) return false;
+  for (let i = 0; i < len; i++) if (key[i] !== b[off + i]) return false;
+  return true;
+}

@@ -1,0 +1,378 @@
+// LMDB data format version 1, as written and read by liblmdb 0.9.x (Debian's liblmdb0 that
+// Postfix's dict_lmdb links against), for one unnamed database without duplicates: the subset
+// Postfix uses (dict_lmdb.c opens with MDB_NOSUBDIR | MDB_NOLOCK, one file, no lock file).
+//
+// Why not lmdb-js: its prebuilt binaries use LMDB's newer data format version 2, which Postfix
+// rejects ("MDB_INVALID: File is not an LMDB file"); see docs/tables.md.
+//
+// Layout (64-bit, little-endian, page size 4096): pages 0 and 1 hold the two meta records (the
+// one with the higher transaction id is current); the B+tree's leaf pages hold nodes
+// {u16 lo, u16 hi (data size), u16 flags, u16 key size, key, data} placed downwards from the page
+// end with a u16 offset table after the 16-byte page header; branch nodes carry a child page
+// number in lo/hi/flags and the first key of that child (empty for the first node); a value too
+// large for a node (F_BIGDATA) lives in consecutive overflow pages.
+import { CorruptFileError, type RawReader } from './raw-table.js';
+import { copyBytes, type EntryStore } from './entry-store.js';
+import { compareBytes, put16, put32, u16, u32, type ByteSource } from './byte-source.js';
+import type { FileSink } from './atomic-file.js';
+
+export const LMDB_PAGE_SIZE = 4096;
+const PAGEHDRSZ = 16;
+const NODESIZE = 8;
+const MAGIC = 0xbeefc0de;
+const DATA_VERSION = 1;
+const P_BRANCH = 0x01;
+const P_LEAF = 0x02;
+const P_OVERFLOW = 0x04;
+const P_META = 0x08;
+const P_LEAF2 = 0x20;
+const F_BIGDATA = 0x01;
+const F_SUBDATA = 0x02;
+const F_DUPDATA = 0x04;
+/** liblmdb 0.9 default MDB_MAXKEYSIZE. */
+export const LMDB_MAX_KEY = 511;
+const P_INVALID = 0xffffffffffffffffn;
+/** Postfix lmdb_map_size default; liblmdb grows the map to the file size when reading anyway. */
+const DEFAULT_MAP_SIZE = 16 * 1024 * 1024;
+/** Persistent flags of the free-list DB as liblmdb writes them (MDB_INTEGERKEY | MDB_NOSUBDIR). */
+const FREE_DB_FLAGS = 0x4008;
+
+function even(n: number): number {
+  return (n + 1) & ~1;
+}
+
+function nodeMax(psize: number): number {
+  return (((psize - PAGEHDRSZ) / 2) & ~1) - 2;
+}
+
+// ---------------------------------------------------------------- writer
+
+interface ChildRef {
+  pgno: number;
+  /** Where the child's first key is: segment buffer, offset, length. */
+  key: Uint8Array;
+  keyOff: number;
+  keyLen: number;
+}
+
+/**
+ * Streams a complete LMDB file for the live entries of a store (sorted here by key bytes, as
+ * memcmp). Leaves are packed full, as liblmdb's MDB_APPEND does.
+ */
+export function writeLmdbFile(store: EntryStore, sink: FileSink): void {
+  const sorted = store.sortedOrder();
+  const { segments, seg, keyOff, keyLen, valOff, valLen } = store;
+  const PS = LMDB_PAGE_SIZE;
+  const NMAX = nodeMax(PS);
+  // Pages 0 and 1 are the meta pages, written last.
+  let nextPgno = 2;
+  let leafPages = 0;
+  let branchPages = 0;
+  let overflowPages = 0;
+  const leafBuf = Buffer.alloc(PS);
+  const branchBuf = Buffer.alloc(PS);
+  let pagePgno = 0;
+
+  const newPage = (buf: Buffer, flags: number): { buf: Buffer; pgno: number } => {
+    buf.fill(0);
+    const pgno = nextPgno++;
+    put32(buf, 0, pgno);
+    put16(buf, 10, flags);
+    return { buf, pgno };
+  };
+
+  // Leaves.
+  const leaves: ChildRef[] = [];
+  let page: Buffer | undefined;
+  let lower = 0;
+  let upper = 0;
+  let count = 0;
+  const finishPage = (): void => {
+    if (page === undefined) return;
+    put16(page, 12, lower);
+    put16(page, 14, upper);
+    sink.writeAt(page, pagePgno * PS);
+    page = undefined;
+  };
+  for (let j = 0; j < sorted.length; j++) {
+    const i = sorted[j]!;
+    const src = segments[seg[i]!]!;
+    const ko = keyOff[i]!;
+    const klen = keyLen[i]!;
+    const vo = valOff[i]!;
+    const vlen = valLen[i]!;
+    if (klen === 0 || klen > LMDB_MAX_KEY) {
+      throw new RangeError(
+        `MDB_BAD_VALSIZE: Unsupported size of key/DB name/data, or wrong DUPFIXED size (key of ${klen} bytes)`,
+      );
+    }
+    const big = NODESIZE + klen + vlen > NMAX;
+    const size = even(NODESIZE + klen + (big ? 8 : vlen));
+    if (page === undefined || upper - lower < size + 2) {
+      finishPage();
+      const p = newPage(leafBuf, P_LEAF);
+      page = p.buf;
+      pagePgno = p.pgno;
+      lower = PAGEHDRSZ;
+      upper = PS;
+      leaves.push({ pgno: p.pgno, key: src, keyOff: ko, keyLen: klen });
+      leafPages++;
+    }
+    const ofs = upper - size;
+    put16(page, ofs, vlen & 0xffff);
+    put16(page, ofs + 2, vlen >>> 16);
+    put16(page, ofs + 4, big ? F_BIGDATA : 0);
+    put16(page, ofs + 6, klen);
+    copyBytes(src, ko, page, ofs + NODESIZE, klen);
+    if (big) {
+      const n = Math.floor((PAGEHDRSZ - 1 + vlen) / PS) + 1;
+      const ov = Buffer.alloc(n * PS);
+      const pgno = nextPgno;
+      nextPgno += n;
+      put32(ov, 0, pgno);
+      put16(ov, 10, P_OVERFLOW);
+      put32(ov, 12, n);
+      copyBytes(src, vo, ov, PAGEHDRSZ, vlen);
+      sink.writeAt(ov, pgno * PS);
+      overflowPages += n;
+      put32(page, ofs + NODESIZE + klen, pgno);
+    } else {
+      copyBytes(src, vo, page, ofs + NODESIZE + klen, vlen);
+    }
+    put16(page, lower, ofs);
+    lower += 2;
+    upper = ofs;
+    count++;
+  }
+  finishPage();
+
+  // Branch levels, bottom-up, until one root remains.
+  let level = leaves;
+  let depth = leaves.length > 0 ? 1 : 0;
+  while (level.length > 1) {
+    const groups: ChildRef[][] = [];
+    let group: ChildRef[] = [];
+    let room = 0;
+    for (const child of level) {
+      const size = even(NODESIZE + (group.length === 0 ? 0 : child.keyLen)) + 2;
+      if (group.length > 0 && size > room) {
+        groups.push(group);
+        group = [];
+      }
+      if (group.length === 0) room = PS - PAGEHDRSZ - (even(NODESIZE) + 2);
+      else room -= size;
+      group.push(child);
+    }
+    groups.push(group);
+    // liblmdb expects at least two children per branch page.
+    const last = groups[groups.length - 1]!;
+    if (last.length === 1 && groups.length > 1) last.unshift(groups[groups.length - 2]!.pop()!);
+    const next: ChildRef[] = [];
+    for (const g of groups) {
+      const { buf, pgno } = newPage(branchBuf, P_BRANCH);
+      branchPages++;
+      let lo = PAGEHDRSZ;
+      let up = PS;
+      g.forEach((child, i) => {
+        const klen = i === 0 ? 0 : child.keyLen;
+        const size = even(NODESIZE + klen);
+        const ofs = up - size;
+        put16(buf, ofs, child.pgno & 0xffff);
+        put16(buf, ofs + 2, child.pgno >>> 16);
+        put16(buf, ofs + 6, klen);
+        copyBytes(child.key, child.keyOff, buf, ofs + NODESIZE, klen);
+        put16(buf, lo, ofs);
+        lo += 2;
+        up = ofs;
+      });
+      put16(buf, 12, lo);
+      put16(buf, 14, up);
+      sink.writeAt(buf, pgno * PS);
+      next.push({ pgno, key: g[0]!.key, keyOff: g[0]!.keyOff, keyLen: g[0]!.keyLen });
+    }
+    level = next;
+    depth++;
+  }
+
+  const lastPg = nextPgno - 1;
+  const root = level.length === 1 ? BigInt(level[0]!.pgno) : P_INVALID;
+  const mapSize = Math.max(DEFAULT_MAP_SIZE, nextPgno * PS);
+  const meta = (pgno: number, txnid: number, withData: boolean): Buffer => {
+    const b = Buffer.alloc(PS);
+    b.writeUInt32LE(pgno, 0);
+    b.writeUInt16LE(P_META, 10);
+    b.writeUInt32LE(MAGIC, 16);
+    b.writeUInt32LE(DATA_VERSION, 20);
+    b.writeBigUInt64LE(BigInt(mapSize), 32);
+    // mm_dbs[FREE_DBI]: md_pad holds the page size.
+    b.writeUInt32LE(PS, 40);
+    b.writeUInt16LE(FREE_DB_FLAGS, 44);
+    b.writeBigUInt64LE(P_INVALID, 80);
+    // mm_dbs[MAIN_DBI]
+    if (withData) {
+      b.writeUInt16LE(depth, 94);
+      b.writeBigUInt64LE(BigInt(branchPages), 96);
+      b.writeBigUInt64LE(BigInt(leafPages), 104);
+      b.writeBigUInt64LE(BigInt(overflowPages), 112);
+      b.writeBigUInt64LE(BigInt(count), 120);
+      b.writeBigUInt64LE(root, 128);
+      b.writeBigUInt64LE(BigInt(lastPg), 136);
+    } else {
+      b.writeBigUInt64LE(P_INVALID, 128);
+      b.writeBigUInt64LE(1n, 136);
+    }
+    b.writeBigUInt64LE(BigInt(txnid), 144);
+    return b;
+  };
+  // Like a fresh environment after its first commit: meta 0 empty (txn 0), meta 1 current (txn 1).
+  sink.writeAt(meta(0, 0, false), 0);
+  sink.writeAt(meta(1, 1, true), PS);
+}
+
+// ---------------------------------------------------------------- reader
+
+interface Meta {
+  psize: number;
+  root: number;
+  txnid: bigint;
+}
+
+export class LmdbReader implements RawReader {
+  private readonly psize: number;
+  private readonly root: number;
+  private readonly pageCount: number;
+
+  constructor(private readonly src: ByteSource) {
+    const m0 = this.readMeta(0, 0);
+    if (m0 === undefined) throw new CorruptFileError('not an LMDB file (no meta page)');
+    const m1 = this.readMeta(1, m0.psize);
+    const m = m1 !== undefined && m1.txnid > m0.txnid ? m1 : m0;
+    this.psize = m.psize;
+    this.root = m.root;
+    this.pageCount = Math.floor(src.size / m.psize);
+  }
+
+  private readMeta(pgno: number, psize: number): Meta | undefined {
+    if (pgno * psize + 152 > this.src.size) return undefined;
+    const b = this.src.read(pgno * psize, 152);
+    if ((b.readUInt16LE(10) & P_META) === 0 || b.readUInt32LE(16) !== MAGIC) return undefined;
+    const version = b.readUInt32LE(20);
+    if (version !== DATA_VERSION) {
+      throw new CorruptFileError(
+        `LMDB data format version ${version}; Postfix and Outpost use version ${DATA_VERSION} (liblmdb 0.9)`,
+      );
+    }
+    const ps = b.readUInt32LE(40);
+    if (ps < 512 || ps > 65536 || (ps & (ps - 1)) !== 0) throw new CorruptFileError(`bad page size ${ps}`);
+    const root = b.readBigUInt64LE(128);
+    return { psize: ps, root: root === P_INVALID ? -1 : Number(root), txnid: b.readBigUInt64LE(144) };
+  }
+
+  /** Makes a page readable; returns its offset in src.buf. */
+  private page(pgno: number): number {
+    if (pgno < 2 || pgno >= this.pageCount) throw new CorruptFileError(`page ${pgno} out of range`);
+    return this.src.view(pgno * this.psize, this.psize);
+  }
+
+  /** Offset in the page buffer of node i (checked to lie inside the page). */
+  private node(b: Uint8Array, p: number, i: number): number {
+    const ofs = u16(b, p + PAGEHDRSZ + 2 * i);
+    if (ofs < PAGEHDRSZ || ofs + NODESIZE > this.psize) throw new CorruptFileError('bad node offset');
+    const ksize = u16(b, p + ofs + 6);
+    if (ofs + NODESIZE + ksize > this.psize) throw new CorruptFileError('node key beyond page end');
+    return p + ofs;
+  }
+
+  private numKeys(b: Uint8Array, p: number): number {
+    return (u16(b, p + 12) - PAGEHDRSZ) >> 1;
+  }
+
+  private childPage(b: Uint8Array, n: number): number {
+    return u16(b, n) + u16(b, n + 2) * 0x10000 + u16(b, n + 4) * 2 ** 32;
+  }
+
+  /** The value of leaf node n (a copy). */
+  private leafValue(b: Uint8Array, p: number, n: number): Buffer {
+    const flags = u16(b, n + 4);
+    const ksize = u16(b, n + 6);
+    const dsize = u16(b, n) + u16(b, n + 2) * 0x10000;
+    const data = n + NODESIZE + ksize;
+    if (flags & (F_SUBDATA | F_DUPDATA))
+      throw new CorruptFileError('sub-databases and duplicate keys are not supported');
+    if (flags & F_BIGDATA) {
+      const ov = u32(b, data) + u32(b, data + 4) * 2 ** 32;
+      if (ov < 2 || ov >= this.pageCount) throw new CorruptFileError(`overflow page ${ov} out of range`);
+      if (ov * this.psize + PAGEHDRSZ + dsize > this.src.size)
+        throw new CorruptFileError('truncated overflow page');
+      return this.src.read(ov * this.psize + PAGEHDRSZ, dsize);
+    }
+    if (data + dsize > p + this.psize) throw new CorruptFileError('node data beyond page end');
+    return Buffer.from(b.subarray(data, data + dsize));
+  }
+
+  get(key: Buffer): Buffer | undefined {
+    if (this.root < 0) return undefined;
+    let pgno = this.root;
+    for (let hops = 0; hops < 64; hops++) {
+      const p = this.page(pgno);
+      const b = this.src.buf;
+      const flags = u16(b, p + 10);
+      const count = this.numKeys(b, p);
+      if (flags & P_BRANCH) {
+        // The last child whose separator key <= key; node 0's key is ignored (lower bound).
+        let lo = 1;
+        let hi = count - 1;
+        let child = 0;
+        while (lo <= hi) {
+          const mid = (lo + hi) >> 1;
+          const n = this.node(b, p, mid);
+          if (compareBytes(key, b, n + NODESIZE, u16(b, n + 6)) >= 0) {
+            child = mid;
+            lo = mid + 1;
+          } else hi = mid - 1;
+        }
+        pgno = this.childPage(b, this.node(b, p, child));
+        continue;
+      }
+      if (flags & P_LEAF2 || (flags & P_LEAF) === 0)
+        throw new CorruptFileError(`page ${pgno}: unexpected page type`);
+      let lo = 0;
+      let hi = count - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        const n = this.node(b, p, mid);
+        const c = compareBytes(key, b, n + NODESIZE, u16(b, n + 6));
+        if (c === 0) return this.leafValue(b, p, n);
+        if (c > 0) lo = mid + 1;
+        else hi = mid - 1;
+      }
+      return undefined;
+    }
+    throw new CorruptFileError('tree too deep');
+  }
+
+  *entries(): Iterable<[Buffer, Buffer]> {
+    if (this.root < 0) return;
+    // Depth-first, left to right; the path is kept as (page, next index) pairs.
+    const stack: [number, number][] = [[this.root, 0]];
+    while (stack.length > 0) {
+      if (stack.length > 64) throw new CorruptFileError('tree too deep');
+      const top = stack[stack.length - 1]!;
+      const p = this.page(top[0]);
+      const b = this.src.buf;
+      const count = this.numKeys(b, p);
+      if (top[1] >= count) {
+        stack.pop();
+        continue;
+      }
+      const n = this.node(b, p, top[1]++);
+      if (u16(b, p + 10) & P_BRANCH) {
+        stack.push([this.childPage(b, n), 0]);
+      } else {
+        const ksize = u16(b, n + 6);
+        const key = Buffer.from(b.subarray(n + NODESIZE, n + NODESIZE + ksize));
+        yield [key, this.leafValue(b, p, n)];
+      }
+    }
+  }
+}

@@ -1,0 +1,31 @@
+// lmdb: tables: "file.lmdb", an LMDB (data format 1) file that Postfix's dict_lmdb reads and
+// writes too. Postfix stores keys and values WITH a trailing NUL on Linux and tries both forms
+// on lookup (dict_lmdb.c). Outpost reads and writes the format itself (lmdb-format.ts).
+import { buildFromEntries, type BuildOptions } from './compiled-build.js';
+import { CompiledTable, type CompiledFormat } from './compiled-table.js';
+import { writeLmdbFile, LmdbReader } from './lmdb-format.js';
+import type { OpenOptions } from './types.js';
+
+export const format: CompiledFormat = {
+  type: 'lmdb',
+  suffix: '.lmdb',
+  defaultNul: true,
+  needsSortedKeys: true,
+  canUpdate: true,
+  canSequence: true,
+  duplicateWarning: (name, key) => `lmdb:${name}: duplicate entry: "${key}"`,
+  write: writeLmdbFile,
+  reader: (src) => new LmdbReader(src),
+};
+
+export async function open(name: string, options: OpenOptions = {}): Promise<CompiledTable> {
+  return CompiledTable.open(format, name, options);
+}
+
+export async function build(
+  sourcePath: string,
+  entries: Iterable<readonly [string, string]>,
+  options: BuildOptions = {},
+): Promise<void> {
+  return buildFromEntries(format, sourcePath, entries, options);
+}
