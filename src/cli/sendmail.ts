@@ -61,6 +61,12 @@ function loginName(): string {
   }
 }
 
+/** Outpost never started yet: create the queue tree (the master fixes ownership on start). */
+async function ensureMaildrop(queueDirectory: string): Promise<void> {
+  const st = await stat(join(queueDirectory, 'maildrop')).catch(() => undefined);
+  if (!st) await prepareQueueDirectory(queueDirectory, undefined);
+}
+
 async function submit(o: SendmailOptions, config: DaemonConfig, io: SendmailIo): Promise<void> {
   if (o.recipients.length === 0 && !o.extractRecipients) {
     throw new Fatal(
@@ -72,12 +78,8 @@ async function submit(o: SendmailOptions, config: DaemonConfig, io: SendmailIo):
   const maildrop = join(queueDirectory, 'maildrop');
   let file: MaildropWriter;
   try {
-    file = await MaildropWriter.create(maildrop).catch(async (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-      // Never started yet: create the queue tree; the master fixes ownership when it starts.
-      await prepareQueueDirectory(queueDirectory, undefined);
-      return MaildropWriter.create(maildrop);
-    });
+    await ensureMaildrop(queueDirectory);
+    file = await MaildropWriter.create(maildrop);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const hint =
@@ -160,6 +162,7 @@ export async function sendmailMain(argv: string[], invokedAs: string, io: Sendma
         return fatal('-bv (recipient verification) is not available in this Outpost version', EX_UNAVAILABLE);
       case 'smtp': {
         const q = config.get('queue_directory');
+        await ensureMaildrop(q);
         const sink = maildropSink(
           join(q, 'maildrop'),
           () => void sendTrigger(triggerSocketPath(q), 'pickup', 2000),

@@ -118,15 +118,24 @@ export async function runStandinSession(
           reply('554 5.5.1 Error: no valid recipients');
           continue;
         }
-        writer = await sink.open(
-          { sender, recipients },
-          {
-            service: 'smtpd',
-            clientName: client.name,
-            clientAddress: client.address,
-            localRewriteContext: local || client.address.startsWith('127.') || client.address === '::1',
-          },
-        );
+        writer = await sink
+          .open(
+            { sender, recipients },
+            {
+              service: 'smtpd',
+              clientName: client.name,
+              clientAddress: client.address,
+              localRewriteContext: local || client.address.startsWith('127.') || client.address === '::1',
+            },
+          )
+          .catch((err: Error) => {
+            log.warn('smtpd', `cannot open queue file: ${err.message}`);
+            return undefined;
+          });
+        if (!writer) {
+          reply('451 4.3.0 Error: queue file write error');
+          continue;
+        }
         reply('354 End data with <CR><LF>.<CR><LF>');
         await writer.write(
           Buffer.from(
@@ -251,14 +260,17 @@ export class StandinSmtpService implements SmtpService {
   }
 
   async close(graceMs: number): Promise<void> {
-    await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    // server.close() stops accepting at once; its callback would wait for every session.
+    for (const server of this.servers) server.close();
     const deadline = Date.now() + graceMs;
     while (this.sessions.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     for (const s of this.sessions) {
       // Past the deadline: say so and drop the connection; an unfinished DATA is aborted.
       s.socket.end('421 4.3.2 Service shutting down\r\n');
       s.abort();
-      s.socket.destroySoon();
+      setTimeout(() => s.socket.destroy(), 1000).unref();
     }
+    const hardDeadline = Date.now() + 2000;
+    while (this.sessions.size > 0 && Date.now() < hardDeadline) await new Promise((r) => setTimeout(r, 50));
   }
 }
