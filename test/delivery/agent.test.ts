@@ -144,7 +144,7 @@ test('aliases: fan-out, file target, remote forward with Delivered-To, loops, se
   );
   assert.match(
     await readFile(join(dir, 'archive.mbox'), 'utf8'),
-    /^From sender@example\.org  \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\nReturn-Path: <sender@example\.org>\n[\s\S]*\n>From x\n\n$/,
+    /^From sender@example\.org {2}\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\nReturn-Path: <sender@example\.org>\n[\s\S]*\n>From x\n\n$/,
   );
 
   const far = await agent.deliver(message('Subject: r\n\nx\n'), { address: 'far@h.example' });
@@ -189,7 +189,7 @@ test('mbox delivery through mail_spool_directory when home_mailbox is empty', as
   );
   assert.match(
     await readFile(join(dir, 'spool', 'carol'), 'utf8'),
-    /^From sender@example\.org  .*\nReturn-Path: <sender@example\.org>\nX-Original-To: carol@h\.example\nDelivered-To: carol@h\.example\nSubject: m\n\nbody\n\n$/,
+    /^From sender@example\.org {2}.*\nReturn-Path: <sender@example\.org>\nX-Original-To: carol@h\.example\nDelivered-To: carol@h\.example\nSubject: m\n\nbody\n\n$/,
   );
 });
 
