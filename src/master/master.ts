@@ -23,6 +23,7 @@ import { Pickup } from '../pickup/pickup.js';
 import { QueueManager } from '../qmgr/qmgr.js';
 import { LocalDeliveryAgent } from '../delivery/local/agent.js';
 import { chown } from 'node:fs/promises';
+import { RootHelperClient } from './root-helper.js';
 
 /** A start-up failure with the text a person needs; the CLI prints it and exits 1. */
 export class StartupError extends Error {}
@@ -46,6 +47,7 @@ export class Master {
   private queue!: QueueAdapter;
   private log!: MailLog;
   private owner: MailOwner | undefined;
+  private rootHelper: RootHelperClient | undefined;
 
   private constructor(
     private config: DaemonConfig,
@@ -112,11 +114,17 @@ export class Master {
       for (const p of plan.smtp) await openMailLogFile(p.config.get('maillog_file'));
       if (this.owner) {
         await chown(triggerPath, this.owner.uid, this.owner.setgidGroup);
+        this.rootHelper = RootHelperClient.start({
+          queueDirectory,
+          homeMailbox: config.get('home_mailbox'),
+          mailSpoolDirectory: config.get('mail_spool_directory'),
+          myhostname: config.get('myhostname'),
+        });
         dropPrivileges(this.owner);
       }
       const userName = this.owner?.name ?? process.env.USER ?? String(process.getuid?.() ?? '');
       await checkQueueWritable(queueDirectory, userName);
-      this.local = new LocalDeliveryAgent(config, this.queue.sink);
+      this.local = new LocalDeliveryAgent(config, this.queue.sink, this.rootHelper);
       const qmgrEntry = plan.roles.get('qmgr') ?? plan.roles.get('oqmgr');
       if (qmgrEntry) {
         this.qmgr = new QueueManager(config, this.queue, this.local, this.log, qmgrEntry.wakeup);
@@ -142,6 +150,7 @@ export class Master {
     for (const s of this.services.values()) await s.service.close(0).catch(() => undefined);
     this.services.clear();
     this.triggerServer?.close();
+    this.rootHelper?.stop();
     await removePidFile(this.pidFile);
   }
 
@@ -253,6 +262,7 @@ export class Master {
     this.services.clear();
     await this.pickup?.stop();
     await this.qmgr?.stop();
+    this.rootHelper?.stop();
     await removePidFile(this.pidFile);
     await flushMailLogs();
   }

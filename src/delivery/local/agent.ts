@@ -6,6 +6,10 @@
 // "delivered to file: ...", "delivered to command: ...", "forwarded as ID",
 // `unknown user: "bob"`, "mail forwarding loop for ...".
 import { spawn } from 'node:child_process';
+import { open, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { MailboxReply, MailboxRequest } from '../../master/root-helper.js';
 import { Readable } from 'node:stream';
 import type { MessageSink } from '../../queue/types.js';
 import type { ActiveMessage, QueuedRecipient } from '../../master/queue-adapter.js';
@@ -33,9 +37,14 @@ export class LocalDeliveryAgent {
   private settings: MailboxSettings;
   private destinations: Set<string>;
 
+  /**
+   * `rootHelper`: present when the master was started as root; mailboxes of passwd users are
+   * then written by the root helper with the user's own uid/gid (see master/root-helper.ts).
+   */
   constructor(
     private config: DaemonConfig,
     private readonly forwardSink: MessageSink,
+    private readonly rootHelper?: { deliver(request: MailboxRequest): Promise<MailboxReply> },
   ) {
     this.aliases = openAliasMaps(config.list('alias_maps'));
     this.settings = this.mailboxSettings(config);
@@ -127,6 +136,13 @@ export class LocalDeliveryAgent {
     if (!user) return result('bounced', '5.1.1', `unknown user: "${localpart}"`);
     const mailbox = mailboxFor(user, this.settings);
     const headers = deliveredHeaders({ sender: message.sender, recipient: address, original });
+    if (user.passwd && this.rootHelper) {
+      const reply = await this.viaRootHelper(message, user.name, headers);
+      if (reply.ok) return result('sent', '2.0.0', reply.text);
+      return reply.temporary
+        ? result('deferred', '4.2.0', reply.text)
+        : result('bounced', '5.1.1', reply.text);
+    }
     try {
       if (mailbox.kind === 'maildir') {
         await deliverToMaildir(
@@ -207,6 +223,28 @@ export class LocalDeliveryAgent {
           push('deferred', '4.3.0', `cannot forward to ${address}: ${(err as Error).message}`);
         }
       }
+    }
+  }
+
+  /** Stage delivered headers + content under private/ and let the root helper write it as `user`. */
+  private async viaRootHelper(message: ActiveMessage, user: string, headers: string): Promise<MailboxReply> {
+    const staged = join(
+      this.config.get('queue_directory'),
+      'private',
+      `${message.id}.${randomBytes(4).toString('hex')}`,
+    );
+    const fh = await open(staged, 'wx', 0o600);
+    try {
+      for await (const chunk of withPrefix(headers, message.openContent())) await fh.write(chunk);
+      await fh.close();
+      return await this.rootHelper!.deliver({
+        user,
+        stagedFile: staged,
+        fromLine: mboxFromLine(message.sender, asctime(new Date())),
+      });
+    } finally {
+      await fh.close().catch(() => undefined);
+      await unlink(staged).catch(() => undefined);
     }
   }
 
