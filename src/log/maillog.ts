@@ -34,6 +34,8 @@ export function syslogTime(d: Date): string {
 /** One append-only destination with a queue of lines not yet handed to the kernel. */
 class LogFileWriter {
   private pending: string[] = [];
+  /** Text taken from `pending` whose write has not been handed to the kernel yet. */
+  private undispatched: string | undefined;
   private handle: Promise<FileHandle> | undefined;
   private running: Promise<void> | undefined;
 
@@ -57,8 +59,9 @@ class LogFileWriter {
 
   /** Exit path: write what is still queued synchronously (async work cannot run any more). */
   flushSync(): void {
-    if (this.pending.length === 0) return;
-    const text = this.pending.join('');
+    if (this.pending.length === 0 && this.undispatched === undefined) return;
+    const text = (this.undispatched ?? '') + this.pending.join('');
+    this.undispatched = undefined;
     this.pending = [];
     try {
       const fd = openSync(this.path, 'a');
@@ -74,8 +77,11 @@ class LogFileWriter {
       while (this.pending.length > 0) {
         const text = this.pending.join('');
         this.pending = [];
+        this.undispatched = text;
         this.handle ??= open(this.path, 'a');
         const fh = await this.handle;
+        if (this.undispatched === undefined) return; // written synchronously at exit
+        this.undispatched = undefined;
         await fh.write(text);
       }
     } catch (err) {

@@ -16,7 +16,7 @@ export function builtinDefaults(): Record<string, string> {
     mail_owner: 'postfix',
     setgid_group: 'postdrop',
     myhostname,
-    mydomain: myhostname.includes('.') ? myhostname.slice(myhostname.indexOf('.') + 1) : 'localdomain',
+    // mydomain's default is computed from the effective myhostname (see standin-config.ts).
     myorigin: '$myhostname',
     mydestination: '$myhostname, localhost.$mydomain, localhost',
     inet_interfaces: 'all',

@@ -203,7 +203,13 @@ class StandinConfig implements DaemonConfig {
   ) {}
 
   private raw(name: string): string {
-    return this.params[name] ?? '';
+    const value = this.params[name];
+    if (value === undefined && name === 'mydomain') {
+      // Postfix: $myhostname minus its first label, else "localdomain".
+      const host = this.get('myhostname');
+      return host.includes('.') ? host.slice(host.indexOf('.') + 1) : 'localdomain';
+    }
+    return value ?? '';
   }
 
   get(name: string): string {
