@@ -72,8 +72,9 @@ export class RootHelperClient {
     });
   }
 
+  /** Closing the channel ends the helper (a master that dropped root cannot signal it). */
   stop(): void {
-    this.child.kill('SIGTERM');
+    if (this.child.connected) this.child.disconnect();
   }
 }
 
