@@ -29,6 +29,7 @@ import { recipientsFromHeaders } from '../sendmail/extract-recipients.js';
 import { maildropSink } from '../sendmail/maildrop-sink.js';
 import { listQueue } from '../sendmail/mailq-adapter.js';
 import { rebuildAliases } from '../sendmail/newaliases.js';
+import { AliasSyntaxError } from '../delivery/local/aliases.js';
 import { EX_DATAERR, EX_SOFTWARE, EX_TEMPFAIL, EX_UNAVAILABLE, EX_USAGE } from './sysexits.js';
 
 export interface SendmailIo {
@@ -177,7 +178,7 @@ export async function sendmailMain(argv: string[], invokedAs: string, io: Sendma
     }
   } catch (err) {
     if (err instanceof Fatal) return fatal(err.message, err.code);
-    if (err instanceof ConfigError) return fatal(err.message, EX_TEMPFAIL);
+    if (err instanceof ConfigError || err instanceof AliasSyntaxError) return fatal(err.message, EX_TEMPFAIL);
     const code = (err as NodeJS.ErrnoException).code;
     return fatal((err as Error).message, code ? EX_TEMPFAIL : EX_SOFTWARE);
   }
