@@ -1,17 +1,18 @@
 // The queue directory tree and its permissions, as `postfix set-permissions` leaves it:
 //   queue_directory            root 0755 (not changed when it exists)
-//   incoming active deferred hold corrupt private
+//   incoming active deferred hold corrupt private tmp
 //                              mail_owner 0700
 //   maildrop                   mail_owner:setgid_group 1730 (postdrop may add, only the
 //                              owner may list or remove; sticky so writers cannot delete)
-//   public                     mail_owner:setgid_group 0710 (the trigger socket lives here)
+//   public                     mail_owner:setgid_group 0711 (trigger and flush sockets)
 //   pid                        root 0755 (master.pid)
 // When not started as root every directory simply belongs to the invoking user (0700).
 import { access, chmod, chown, mkdir, open, unlink, constants } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MailOwner } from './privileges.js';
 
-export const OWNER_ONLY_QUEUES = ['incoming', 'active', 'deferred', 'hold', 'corrupt', 'private'];
+// "tmp" is src/queue's directory for files whose commit has not finished.
+export const OWNER_ONLY_QUEUES = ['incoming', 'active', 'deferred', 'hold', 'corrupt', 'private', 'tmp'];
 
 export async function prepareQueueDirectory(root: string, owner: MailOwner | undefined): Promise<void> {
   await mkdir(root, { recursive: true, mode: 0o755 });
@@ -32,7 +33,9 @@ export async function prepareQueueDirectory(root: string, owner: MailOwner | und
     await chown(maildrop, owner.uid, owner.setgidGroup);
     await chmod(maildrop, 0o1730);
     await chown(pub, owner.uid, owner.setgidGroup);
-    await chmod(pub, 0o710);
+    // 0711 rather than Postfix's 0710: Node scripts cannot be setgid postdrop, so mailq and
+    // postqueue -f reach their sockets through world search permission (as src/queue does).
+    await chmod(pub, 0o711);
   }
 }
 

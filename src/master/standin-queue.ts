@@ -43,8 +43,11 @@ interface StoredEnvelope {
 const TRAILER = 21;
 /** Headers cleanup always removes (message_drop_headers default). */
 const DROP_HEADERS = new Set(['bcc', 'resent-bcc', 'return-path', 'content-length']);
-/** Context extension: sendmail -F passes the full name for a From: header cleanup adds. */
-export type LocalReceiveContext = ReceiveContext & { fullName?: string };
+/**
+ * Context extension: sendmail -F passes the full name for a From: header cleanup adds. Same
+ * field name as src/queue/types.ts on main (senderFullName), so the real cleanup reads it.
+ */
+export type LocalReceiveContext = ReceiveContext & { senderFullName?: string };
 
 function shortQueueId(inode: number, when: Date): string {
   const usec = (when.getTime() % 1000) * 1000 + Math.floor(Math.random() * 1000);
@@ -125,7 +128,7 @@ export class StandinQueue implements QueueAdapter {
         }
         if (!hasHeader(fields, 'From')) {
           const from = sender || 'MAILER-DAEMON';
-          out += context.fullName ? `From: ${context.fullName} <${from}>\n` : `From: ${from}\n`;
+          out += context.senderFullName ? `From: ${context.senderFullName} <${from}>\n` : `From: ${from}\n`;
         }
       }
       const idField = fields.find((f) => f.name.toLowerCase() === 'message-id');

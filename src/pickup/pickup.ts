@@ -2,7 +2,7 @@
 // rewriting context, logging "QUEUEID: uid=N from=<sender>". Runs at start, when triggered
 // (sendmail nudges it), and every `wakeup` seconds of its master.cf entry (Postfix: 60).
 import { createReadStream } from 'node:fs';
-import { readdir, rename, stat, unlink } from 'node:fs/promises';
+import { open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MessageSink } from '../queue/types.js';
 import type { MailLog } from '../log/maillog.js';
@@ -10,12 +10,33 @@ import type { LocalReceiveContext } from '../master/standin-queue.js';
 import { CorruptMaildropFile, readMaildropFile } from './maildrop-file.js';
 
 const STALE_TEMP_MS = 24 * 3600 * 1000;
+/** First line of a src/queue queue file (docs/queue.md). */
+const QUEUE_FILE_MAGIC = 'OUTPOST-QUEUE 1\n';
+
+async function startsWith(path: string, magic: string): Promise<boolean> {
+  const fh = await open(path, 'r').catch(() => undefined);
+  if (!fh) return false;
+  try {
+    const buf = Buffer.alloc(magic.length);
+    const { bytesRead } = await fh.read(buf, 0, magic.length, 0);
+    return bytesRead === magic.length && buf.toString('latin1') === magic;
+  } finally {
+    await fh.close();
+  }
+}
 
 export class Pickup {
   private running: Promise<void> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+
+  /**
+   * Files in maildrop that are queue files rather than sendmail submissions (postsuper -r
+   * moves queue files there). WIRING POINT: set to
+   * (name) => pickupMaildropFile(store, name, sink, log) from src/queue/pickup.ts.
+   */
+  requeued: ((name: string) => Promise<unknown>) | undefined;
 
   constructor(
     private readonly queueDirectory: string,
@@ -96,6 +117,10 @@ export class Pickup {
       return; // picked up meanwhile
     }
     if (!st.isFile()) return;
+    if (this.requeued && (await startsWith(path, QUEUE_FILE_MAGIC))) {
+      await this.requeued(name);
+      return;
+    }
     let parsed;
     try {
       parsed = await readMaildropFile(path);
@@ -107,7 +132,7 @@ export class Pickup {
     }
     const { submission, contentLength } = parsed;
     const context: LocalReceiveContext = { service: 'pickup', localRewriteContext: true, uid: st.uid };
-    if (submission.fullName) context.fullName = submission.fullName;
+    if (submission.fullName) context.senderFullName = submission.fullName;
     const writer = await this.sink.open(
       {
         sender: submission.sender,

@@ -47,7 +47,7 @@ test(
     assert.equal(maildrop.gid, postdrop);
     assert.equal(maildrop.mode & 0o7777, 0o1730);
     const pub = await stat(join(inst.queue, 'public'));
-    assert.equal(pub.mode & 0o7777, 0o710);
+    assert.equal(pub.mode & 0o7777, 0o711);
     assert.equal(pub.gid, postdrop);
 
     const r = await sendmail(['-C', inst.dir, 'nobody', 'root'], 'Subject: as nobody\n\nhello\n');
