@@ -34,6 +34,13 @@ export interface ActiveMessage {
   openContent(): Readable;
 }
 
+export interface FinalOutcome {
+  status: 'sent' | 'bounced' | 'expired';
+  dsn: string;
+  reason: string;
+  relay: string;
+}
+
 export interface RecipientDeferral {
   recipient: QueuedRecipient;
   reason: string;
@@ -48,9 +55,18 @@ export interface QueueAdapter {
   recoverActive(): Promise<number>;
   /** Queue IDs ready for delivery: all of incoming, plus deferred whose retry time has come. */
   ready(now: Date): Promise<{ queue: 'incoming' | 'deferred'; id: string }[]>;
-  /** Move to active and read the envelope; undefined when the file vanished meanwhile. */
+  /**
+   * Move to active, read the envelope and log qmgr's "ID: from=<...>, size=N, nrcpt=M (queue
+   * active)"; undefined when the file vanished meanwhile. Recipients with a final status are
+   * left out.
+   */
   activate(ref: { queue: 'incoming' | 'deferred'; id: string }): Promise<ActiveMessage | undefined>;
-  /** All recipients done: delete the queue file. */
+  /**
+   * Durably note one recipient's final outcome before the message is finished, so a crash
+   * does not deliver it twice (src/queue: recordStatus). The stand-in keeps no such records.
+   */
+  recordFinal(message: ActiveMessage, recipient: QueuedRecipient, outcome: FinalOutcome): Promise<void>;
+  /** All recipients done: delete the queue file and log "ID: removed". */
   remove(message: ActiveMessage): Promise<void>;
   /** Some recipients must be retried: keep only them, move to deferred until `retryAt`. */
   defer(message: ActiveMessage, deferrals: RecipientDeferral[], retryAt: Date): Promise<void>;

@@ -209,6 +209,10 @@ export class StandinQueue implements QueueAdapter {
       throw err;
     }
     const { env, contentLength } = await readStored(path);
+    this.log.info(
+      'qmgr',
+      `${ref.id}: from=<${env.sender}>, size=${contentLength}, nrcpt=${env.recipients.length} (queue active)`,
+    );
     return {
       id: ref.id,
       sender: env.sender,
@@ -223,8 +227,13 @@ export class StandinQueue implements QueueAdapter {
     };
   }
 
+  async recordFinal(): Promise<void> {
+    // The stand-in rewrites the envelope only when deferring (see defer()).
+  }
+
   async remove(message: ActiveMessage): Promise<void> {
     await unlink(join(this.root, 'active', message.id));
+    this.log.info('qmgr', `${message.id}: removed`);
   }
 
   async defer(message: ActiveMessage, deferrals: RecipientDeferral[], retryAt: Date): Promise<void> {

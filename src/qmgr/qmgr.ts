@@ -90,10 +90,6 @@ export class QueueManager {
 
   private async process(message: ActiveMessage): Promise<void> {
     const limit = this.config.int('delay_logging_resolution_limit');
-    this.log.info(
-      'qmgr',
-      `${message.id}: from=<${message.sender}>, size=${message.size}, nrcpt=${message.recipients.length} (queue active)`,
-    );
     const deferrals: RecipientDeferral[] = [];
     const bounced: BouncedRecipient[] = [];
     for (const recipient of message.recipients) {
@@ -135,6 +131,15 @@ export class QueueManager {
       }
       const deferred = results.find((r) => r.status === 'deferred');
       if (deferred) deferrals.push({ recipient, reason: deferred.text });
+      else {
+        const bounce = results.find((r) => r.status === 'bounced');
+        await this.queue.recordFinal(message, recipient, {
+          status: bounce ? 'bounced' : 'sent',
+          dsn: (bounce ?? results[0])?.dsn ?? '2.0.0',
+          reason: (bounce ?? results[0])?.text ?? '',
+          relay: 'local',
+        });
+      }
     }
     const ageSeconds = (Date.now() - message.arrivalTime.getTime()) / 1000;
     const lifetime = this.config.time(
@@ -162,7 +167,6 @@ export class QueueManager {
       await this.queue.defer(message, deferrals, new Date(Date.now() + backoff * 1000));
     } else {
       await this.queue.remove(message);
-      this.log.info('qmgr', `${message.id}: removed`);
     }
   }
 
