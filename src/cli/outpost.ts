@@ -103,8 +103,16 @@ async function startDaemon(dir: string, config: DaemonConfig): Promise<number> {
   const running = await runningMaster(config);
   if (running !== undefined) return fatal(`the Outpost mail system is already running (PID ${running})`);
   const logFile = config.get('maillog_file');
-  // The daemon's stdout/stderr go to maillog_file when there is one, else to ours.
-  const out = logFile && logFile !== '/dev/stdout' ? openSync(logFile, 'a') : 'inherit';
+  // The daemon's stdout/stderr go to maillog_file. Without one there is nowhere to log in the
+  // background: holding our stdout open would hang callers like `x=$(outpost start)`.
+  const toFile = Boolean(logFile) && logFile !== '/dev/stdout';
+  if (!toFile) {
+    process.stderr.write(
+      'outpost: warning: maillog_file is not set to a file; the background daemon logs nowhere. ' +
+        'Set maillog_file (e.g. /var/log/outpost.log) or run "outpost start-fg"\n',
+    );
+  }
+  const out = toFile ? openSync(logFile, 'a') : 'ignore';
   const script = fileURLToPath(import.meta.url);
   const child = spawn(process.execPath, [script, '-c', dir, 'start-fg'], {
     detached: true,

@@ -151,3 +151,12 @@ test(
     );
   },
 );
+
+test("start without a maillog file warns and does not hold the caller's output open", async () => {
+  const inst = await instance({ main: 'maillog_file =' });
+  const r = outpost(inst.dir, 'start'); // spawnSync would hang if the daemon kept our pipes
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /warning: maillog_file is not set to a file; the background daemon logs nowhere/);
+  assert.equal(outpost(inst.dir, 'status').status, 0);
+  assert.equal(outpost(inst.dir, 'stop').status, 0);
+});

@@ -33,7 +33,7 @@ export interface DeliveryResult {
 const MAX_ALIAS_DEPTH = 100;
 
 export class LocalDeliveryAgent {
-  private aliases: AliasLookup[];
+  private aliases: Promise<AliasLookup[]>;
   private settings: MailboxSettings;
   private destinations: Set<string>;
 
@@ -46,9 +46,16 @@ export class LocalDeliveryAgent {
     private readonly forwardSink: MessageSink,
     private readonly rootHelper?: { deliver(request: MailboxRequest): Promise<MailboxReply> },
   ) {
-    this.aliases = openAliasMaps(config.list('alias_maps'));
+    this.aliases = this.openAliases(config);
     this.settings = this.mailboxSettings(config);
     this.destinations = new Set(config.list('mydestination').map((d) => d.toLowerCase()));
+  }
+
+  /** Open errors surface at lookup time (deferring that mail), not as an unhandled rejection. */
+  private openAliases(config: DaemonConfig): Promise<AliasLookup[]> {
+    const p = openAliasMaps(config.get('alias_maps'), config.dir);
+    p.catch(() => undefined);
+    return p;
   }
 
   private mailboxSettings(config: DaemonConfig): MailboxSettings {
@@ -62,7 +69,7 @@ export class LocalDeliveryAgent {
   /** SIGHUP: new settings, alias tables opened afresh. */
   reload(config: DaemonConfig): void {
     this.config = config;
-    this.aliases = openAliasMaps(config.list('alias_maps'));
+    this.aliases = this.openAliases(config);
     this.settings = this.mailboxSettings(config);
     this.destinations = new Set(config.list('mydestination').map((d) => d.toLowerCase()));
   }
@@ -116,7 +123,7 @@ export class LocalDeliveryAgent {
       for (const key of candidates) {
         let value: string | undefined;
         try {
-          for (const table of this.aliases) {
+          for (const table of await this.aliases) {
             value = await table.lookup(key);
             if (value !== undefined) break;
           }

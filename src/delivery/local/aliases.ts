@@ -3,9 +3,11 @@
 // hash:/lmdb:/cdb:/texthash: names (the file postalias would compile), which gives the same
 // answers as long as the compiled table is up to date.
 //
-// WIRING POINT (lead): make openAliasMaps() open each alias_maps entry through src/maps
-// (openTable(spec, { configDir })) and return lookups in order; the first table that has the
-// key wins, a TableError means "defer".
+// WIRING POINT (lead): make openAliasMaps() return
+//   [await openTableList(aliasMapsValue, { deferOpenErrors: true, configDir })]
+// (src/maps/registry.ts on the maps branch; a LookupTable is an AliasLookup as it is). The
+// first table that has the key wins; a TableError means "defer". Note the 3.7 default
+// alias_maps contains nis:mail.aliases, which src/maps does not open.
 import { readFile } from 'node:fs/promises';
 
 export interface AliasLookup {
@@ -59,9 +61,9 @@ class StandinAliasTable implements AliasLookup {
 }
 
 /** One lookup per alias_maps entry the stand-in understands; others are skipped. */
-export function openAliasMaps(specs: string[]): AliasLookup[] {
+export async function openAliasMaps(aliasMapsValue: string, _configDir: string): Promise<AliasLookup[]> {
   const out: AliasLookup[] = [];
-  for (const spec of specs) {
+  for (const spec of aliasMapsValue.split(/[\s,]+/).filter((w) => w !== '')) {
     const m = /^(hash|btree|lmdb|cdb|dbm|texthash):(\/.+)$/.exec(spec);
     if (m) out.push(new StandinAliasTable(m[2]!));
   }
