@@ -23,6 +23,7 @@ import { runSmtpOnStreams } from '../master/smtpd-adapter.js';
 import { flushMailLogs } from '../log/maillog.js';
 import { MaildropWriter } from '../pickup/maildrop-file.js';
 import { prepareQueueDirectory } from '../master/queue-layout.js';
+import { lookupUser } from '../master/privileges.js';
 import { parseSendmailArgs, UsageError, type SendmailOptions } from '../sendmail/options.js';
 import { readMessage, MessageTooBig } from '../sendmail/read-message.js';
 import { recipientsFromHeaders } from '../sendmail/extract-recipients.js';
@@ -106,15 +107,14 @@ async function submit(o: SendmailOptions, config: DaemonConfig, io: SendmailIo):
     await file.abort();
     throw new Fatal('No recipient addresses found in message header', EX_USAGE);
   }
+  // Full name for a From: header cleanup may add: -F, else $NAME, else the passwd GECOS field.
+  const fullName =
+    o.fullName ?? process.env.NAME ?? (await lookupUser(String(process.getuid?.() ?? '')))?.fullName;
   await file.commit({
     version: 1,
     sender: o.sender ?? loginName(),
     recipients,
-    ...(o.fullName !== undefined
-      ? { fullName: o.fullName }
-      : process.env.NAME
-        ? { fullName: process.env.NAME }
-        : {}),
+    ...(fullName ? { fullName } : {}),
     ...(o.notify ? { notify: o.notify } : {}),
     ...(o.ret ? { ret: o.ret } : {}),
     ...(o.envid ? { envid: o.envid } : {}),

@@ -118,7 +118,6 @@ export class Master {
           queueDirectory,
           homeMailbox: config.get('home_mailbox'),
           mailSpoolDirectory: config.get('mail_spool_directory'),
-          myhostname: config.get('myhostname'),
         });
         dropPrivileges(this.owner);
       }

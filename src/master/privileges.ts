@@ -14,6 +14,8 @@ export interface PasswdEntry {
   gid: number;
   home: string;
   shell: string;
+  /** The GECOS field up to its first comma: the user's full name. */
+  fullName: string;
 }
 
 /** getent passwd NAME (or uid); undefined when there is no such user. */
@@ -22,7 +24,14 @@ export async function lookupUser(nameOrUid: string): Promise<PasswdEntry | undef
     const { stdout } = await run('getent', ['passwd', nameOrUid]);
     const f = stdout.trim().split('\n')[0]!.split(':');
     if (f.length < 7) return undefined;
-    return { name: f[0]!, uid: Number(f[2]), gid: Number(f[3]), home: f[5]!, shell: f[6]! };
+    return {
+      name: f[0]!,
+      uid: Number(f[2]),
+      gid: Number(f[3]),
+      home: f[5]!,
+      shell: f[6]!,
+      fullName: f[4]!.split(',')[0]!,
+    };
   } catch {
     return undefined; // exit status 2: not found
   }

@@ -12,6 +12,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { open, realpath } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { lookupUser } from './privileges.js';
 
@@ -19,7 +20,6 @@ export interface RootHelperSettings {
   queueDirectory: string;
   homeMailbox: string;
   mailSpoolDirectory: string;
-  myhostname: string;
 }
 
 export interface MailboxRequest {
@@ -112,7 +112,7 @@ export async function handleMailboxRequest(
   try {
     const writer = fork(
       fileURLToPath(new URL('../delivery/local/write-as-user.js', import.meta.url)),
-      [JSON.stringify({ ...mailbox, hostname: settings.myhostname, fromLine: req.fromLine })],
+      [JSON.stringify({ ...mailbox, hostname: hostname(), fromLine: req.fromLine })],
       {
         uid: user.uid,
         gid: user.gid,

@@ -121,11 +121,12 @@ export class StandinQueue implements QueueAdapter {
       for (const f of fields) if (!DROP_HEADERS.has(f.name.toLowerCase())) out += f.raw;
       let messageId: string | undefined;
       if (context.localRewriteContext) {
-        if (!hasHeader(fields, 'Date')) out += `Date: ${rfc5322Date(arrival)}\n`;
+        // Order as Postfix cleanup adds them: Message-Id, Date, From.
         if (!hasHeader(fields, 'Message-ID')) {
           messageId = `<${compactTimestamp(arrival)}.${id}@${myhostname}>`;
           out += `Message-Id: ${messageId}\n`;
         }
+        if (!hasHeader(fields, 'Date')) out += `Date: ${rfc5322Date(arrival)}\n`;
         if (!hasHeader(fields, 'From')) {
           const from = sender || 'MAILER-DAEMON';
           out += context.senderFullName ? `From: ${context.senderFullName} <${from}>\n` : `From: ${from}\n`;

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { MailboxReply, MailboxRequest } from '../../master/root-helper.js';
 import { Readable } from 'node:stream';
 import type { MessageSink } from '../../queue/types.js';
@@ -152,11 +153,7 @@ export class LocalDeliveryAgent {
     }
     try {
       if (mailbox.kind === 'maildir') {
-        await deliverToMaildir(
-          mailbox.path,
-          this.config.get('myhostname'),
-          withPrefix(headers, message.openContent()),
-        );
+        await deliverToMaildir(mailbox.path, hostname(), withPrefix(headers, message.openContent()));
         result('sent', '2.0.0', 'delivered to maildir');
       } else {
         await deliverToMbox(
@@ -193,11 +190,7 @@ export class LocalDeliveryAgent {
     if (target.startsWith('/')) {
       try {
         if (target.endsWith('/')) {
-          await deliverToMaildir(
-            target,
-            this.config.get('myhostname'),
-            withPrefix(headers, message.openContent()),
-          );
+          await deliverToMaildir(target, hostname(), withPrefix(headers, message.openContent()));
         } else {
           await deliverToMbox(
             target,
