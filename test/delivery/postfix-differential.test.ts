@@ -2,7 +2,7 @@
 // the same local user, delivered to a Maildir by both, must give the same delivered headers,
 // the same Maildir file-name form and the same pickup/qmgr/local log lines (queue IDs, PIDs,
 // times and delays normalised). Needs root (Postfix's master must start as root).
-import { test, after } from 'node:test';
+import { test, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, writeFile, utimes } from 'node:fs/promises';
@@ -69,13 +69,14 @@ async function newFile(dir: string): Promise<{ name: string; text: string }> {
   return { name, text: await readFile(join(dir, name), 'utf8') };
 }
 
-test('local Maildir delivery matches real Postfix: headers, file name, log lines', async (t) => {
-  if (!needPeer(t, 'postfix', hasPostfix())) return;
-  if (process.getuid?.() !== 0) {
-    t.skip('needs root (Postfix master starts as root)');
-    return;
-  }
-  // --- real Postfix ---
+interface Run {
+  file: { name: string; text: string };
+  log: string;
+  ids: string[];
+}
+
+/** Run `MESSAGE` through a private Postfix instance to user nobody; `spool` is mail_spool_directory's tail. */
+async function runPostfix(spool: 'maildir' | 'mbox'): Promise<Run> {
   const P = await mkdtemp(join(tmpdir(), 'outpost-pfx-'));
   cleanups.push(async () => {
     spawnSync('/usr/sbin/postfix', ['-c', join(P, 'etc'), 'stop'], { stdio: 'ignore' });
@@ -98,7 +99,7 @@ test('local Maildir delivery matches real Postfix: headers, file name, log lines
       'inet_protocols = ipv4',
       `maillog_file = ${P}/maillog`,
       `maillog_file_prefixes = ${P}`,
-      `mail_spool_directory = ${P}/mail/`,
+      `mail_spool_directory = ${P}/mail${spool === 'maildir' ? '/' : ''}`,
       'alias_maps =',
       '',
     ].join('\n'),
@@ -112,15 +113,20 @@ test('local Maildir delivery matches real Postfix: headers, file name, log lines
     input: MESSAGE,
   });
   assert.equal(sent.status, 0);
-  const pf = await newFile(join(P, 'mail', 'nobody', 'new'));
-  const pfLog = await waitFor('postfix removed', async () => {
+  const log = await waitFor('postfix removed', async () => {
     const l = await readFile(join(P, 'maillog'), 'utf8').catch(() => '');
     return /qmgr\[\d+\]: \w+: removed/.test(l) ? l : undefined;
   });
+  const file =
+    spool === 'maildir'
+      ? await newFile(join(P, 'mail', 'nobody', 'new'))
+      : { name: 'nobody', text: await readFile(join(P, 'mail', 'nobody'), 'utf8') };
+  return { file, log, ids: idsIn(log) };
+}
 
-  // --- Outpost ---
+async function runOutpost(spool: 'maildir' | 'mbox'): Promise<Run> {
   const inst: TestInstance = await makeInstance({
-    main: 'home_mailbox =\nmail_spool_directory = $config_directory/spool-mail/\nalias_maps =',
+    main: `home_mailbox =\nmail_spool_directory = $config_directory/spool-mail${spool === 'maildir' ? '/' : ''}\nalias_maps =`,
     noSmtp: true,
   });
   cleanups.push(() => inst.cleanup());
@@ -129,35 +135,75 @@ test('local Maildir delivery matches real Postfix: headers, file name, log lines
   assert.equal(outpost(inst.dir, 'start').status, 0);
   const ours = await sendmail(['-C', inst.dir, '-f', 'carol@example.org', 'nobody'], MESSAGE);
   assert.equal(ours.status, 0, ours.stderr);
-  const op = await newFile(join(inst.dir, 'spool-mail', 'nobody', 'new'));
-  const opLog = await waitFor('outpost removed', async () => {
+  const log = await waitFor('outpost removed', async () => {
     const l = await readFile(inst.maillog, 'utf8');
     return /qmgr\[\d+\]: \w+: removed/.test(l) ? l : undefined;
   });
+  const file =
+    spool === 'maildir'
+      ? await newFile(join(inst.dir, 'spool-mail', 'nobody', 'new'))
+      : { name: 'nobody', text: await readFile(join(inst.dir, 'spool-mail', 'nobody'), 'utf8') };
+  return { file, log, ids: idsIn(log) };
+}
+
+function idsIn(log: string): string[] {
+  return [...new Set([...log.matchAll(/: ([0-9A-F]{6,}): /g)].map((m) => m[1]!))];
+}
+
+function canRun(t: TestContext): boolean {
+  if (!needPeer(t, 'postfix', hasPostfix())) return false;
+  if (process.getuid?.() !== 0) {
+    t.skip('needs root (Postfix master starts as root)');
+    return false;
+  }
+  return true;
+}
+
+test('local Maildir delivery matches real Postfix: headers, file name, log lines', async (t) => {
+  if (!canRun(t)) return;
+  const pf = await runPostfix('maildir');
+  const op = await runOutpost('maildir');
 
   // File names: "<sec>.V<dev>I<ino>M<usec>.<gethostname()>" in both.
   const form = new RegExp(`^\\d+\\.V[0-9a-f]+I[0-9a-f]+M\\d{1,6}\\.${hostname().replace(/\./g, '\\.')}$`);
-  assert.match(pf.name, form);
-  assert.match(op.name, form);
+  assert.match(pf.file.name, form);
+  assert.match(op.file.name, form);
 
   // Delivered headers and the pickup Received: line, header order, body.
-  const a = shape(pf.text);
-  const b = shape(op.text);
-  assert.deepEqual(b.firstLines.slice(0, 4), a.firstLines.slice(0, 4));
+  const a = shape(pf.file.text);
+  const b = shape(op.file.text);
+  assert.deepEqual(b.firstLines, a.firstLines);
   assert.deepEqual(b.names, a.names);
   assert.equal(b.body, a.body);
   const fromOf = (s: string): string => /^From: (.*)$/m.exec(s)![1]!;
-  assert.equal(fromOf(op.text), fromOf(pf.text));
+  assert.equal(fromOf(op.file.text), fromOf(pf.file.text));
 
   // Log lines.
-  const pfIds = [...new Set([...pfLog.matchAll(/: ([0-9A-F]{6,}): /g)].map((m) => m[1]!))];
-  const opIds = [...new Set([...opLog.matchAll(/: ([0-9A-F]{6,}): /g)].map((m) => m[1]!))];
-  const expected = normalisedLog(pfLog, pfIds);
+  const expected = normalisedLog(pf.log, pf.ids);
   // pickup uid/from, qmgr queue active, local to=/orig_to=/status, qmgr removed
   assert.equal(expected.length, 4, expected.join('\n'));
   assert.match(
     expected[2]!,
     /^local: QID: to=<nobody@mx\.test\.example>, orig_to=<nobody>, relay=local, delay=D, dsn=2\.0\.0, status=sent \(delivered to maildir\)$/,
   );
-  assert.deepEqual(normalisedLog(opLog, opIds), expected);
+  assert.deepEqual(normalisedLog(op.log, op.ids), expected);
+});
+
+test('local mbox delivery matches real Postfix: From_ line, quoting, trailing empty line', async (t) => {
+  if (!canRun(t)) return;
+  const pf = await runPostfix('mbox');
+  const op = await runOutpost('mbox');
+  const fromLine = /^From carol@example\.org {2}\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\n/;
+  assert.match(pf.file.text, fromLine);
+  assert.match(op.file.text, fromLine);
+  const strip = (s: string): string => s.replace(fromLine, '');
+  const a = shape(strip(pf.file.text));
+  const b = shape(strip(op.file.text));
+  assert.deepEqual(b.firstLines, a.firstLines);
+  assert.deepEqual(b.names, a.names);
+  assert.equal(b.body, a.body); // ">From the start of a line", then the empty line mbox needs
+  assert.match(a.body, /^>From the start of a line\nbody\n\n$/);
+  const expected = normalisedLog(pf.log, pf.ids);
+  assert.match(expected[2]!, /status=sent \(delivered to mailbox\)$/);
+  assert.deepEqual(normalisedLog(op.log, op.ids), expected);
 });
