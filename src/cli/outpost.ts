@@ -17,7 +17,7 @@ import { pidFilePath, processAlive, readRunningPid } from '../master/pidfile.js'
 import { sendTrigger, triggerSocketPath } from '../master/trigger.js';
 import { mailLogFor } from '../master/logging.js';
 import { flushMailLogs } from '../log/maillog.js';
-import { EX_TEMPFAIL, EX_USAGE } from './sysexits.js';
+import { EX_UNAVAILABLE, EX_USAGE } from './sysexits.js';
 
 const USAGE = 'usage: outpost [-c config_dir] start | stop | reload | status | start-fg | flush';
 const COMMANDS = new Set(['start', 'stop', 'reload', 'status', 'start-fg', 'flush']);
@@ -189,7 +189,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'flush': {
       const ok = await sendTrigger(triggerSocketPath(config.get('queue_directory')), 'flush');
-      if (!ok) return fatal('Cannot flush mail queue - mail system is down', EX_TEMPFAIL);
+      // postqueue -f's wording and status (EX_UNAVAILABLE).
+      if (!ok) return fatal('Cannot flush mail queue - mail system is down', EX_UNAVAILABLE);
       return 0;
     }
   }

@@ -2,9 +2,10 @@
 // running daemon. The message goes atomically into $queue_directory/maildrop (see
 // src/pickup/maildrop-file.ts); a running master is nudged to pick it up at once, otherwise
 // pickup finds it on start. Also: -bs (SMTP on stdin/stdout), -bp (mailq), -bi/-I
-// (newaliases), -q (flush). Exit codes follow sysexits(3); like Postfix, any fatal error that
-// is not a usage or data problem exits EX_TEMPFAIL (75), because many mail clients treat
-// every other non-zero status as "message lost for good".
+// (newaliases), -q (flush). Exit codes follow Postfix 3.7's sendmail (checked): every fatal
+// error exits EX_TEMPFAIL (75) - usage errors included - because many mail clients treat any
+// other non-zero status as "message lost for good"; -q with the daemon down exits
+// EX_UNAVAILABLE (69) like postqueue; -bv (not available yet) exits 69 too.
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { userInfo } from 'node:os';
@@ -31,7 +32,7 @@ import { maildropSink } from '../sendmail/maildrop-sink.js';
 import { listQueue } from '../sendmail/mailq-adapter.js';
 import { rebuildAliases } from '../sendmail/newaliases.js';
 import { AliasSyntaxError } from '../delivery/local/aliases.js';
-import { EX_DATAERR, EX_SOFTWARE, EX_TEMPFAIL, EX_UNAVAILABLE, EX_USAGE } from './sysexits.js';
+import { EX_SOFTWARE, EX_TEMPFAIL, EX_UNAVAILABLE } from './sysexits.js';
 
 export interface SendmailIo {
   stdin: Readable;
@@ -55,6 +56,11 @@ async function configDirFor(option: string | undefined): Promise<string> {
   return st?.isFile() ? dirname(option) : option;
 }
 
+/** "user(uid)", the prefix Postfix's sendmail puts on submission errors. */
+function whoAmI(): string {
+  return `${loginName()}(${process.getuid?.() ?? 0})`;
+}
+
 function loginName(): string {
   try {
     return userInfo().username;
@@ -72,8 +78,8 @@ async function ensureMaildrop(queueDirectory: string): Promise<void> {
 async function submit(o: SendmailOptions, config: DaemonConfig, io: SendmailIo): Promise<void> {
   if (o.recipients.length === 0 && !o.extractRecipients) {
     throw new Fatal(
-      'Recipient addresses must be specified on the command line or via the -t option',
-      EX_USAGE,
+      `${whoAmI()}: Recipient addresses must be specified on the command line or via the -t option`,
+      EX_TEMPFAIL,
     );
   }
   const queueDirectory = config.get('queue_directory');
@@ -98,14 +104,14 @@ async function submit(o: SendmailOptions, config: DaemonConfig, io: SendmailIo):
     ));
   } catch (err) {
     await file.abort();
-    if (err instanceof MessageTooBig) throw new Fatal(err.message, EX_DATAERR);
+    if (err instanceof MessageTooBig) throw new Fatal(`${whoAmI()}: ${err.message}`, EX_TEMPFAIL);
     throw new Fatal(`error writing message file: ${(err as Error).message}`, EX_TEMPFAIL);
   }
   const recipients = [...o.recipients];
   if (o.extractRecipients) recipients.push(...recipientsFromHeaders(parseHeaderBlock(headerText).fields));
   if (recipients.length === 0) {
     await file.abort();
-    throw new Fatal('No recipient addresses found in message header', EX_USAGE);
+    throw new Fatal(`${whoAmI()}: No recipient addresses found in message header`, EX_TEMPFAIL);
   }
   // Full name for a From: header cleanup may add: -F, else $NAME, else the passwd GECOS field.
   const fullName =
@@ -134,9 +140,14 @@ export async function sendmailMain(argv: string[], invokedAs: string, io: Sendma
   try {
     o = parseSendmailArgs(argv, invokedAs);
   } catch (err) {
-    if (err instanceof UsageError) return fatal(err.message, EX_USAGE);
-    throw err;
+    if (!(err instanceof UsageError)) throw err;
+    if (!err.getopt) return fatal(err.message, EX_TEMPFAIL);
+    // Postfix's sendmail scans its options twice (first for -C and -v), so getopt's complaint
+    // appears twice before the usage line; reproduced for identical stderr.
+    io.stderr.write(`${name}: ${err.message}\n${name}: ${err.message}\n`);
+    return fatal(`usage: ${name} [options]`, EX_TEMPFAIL);
   }
+  for (const w of o.warnings) io.stderr.write(`${name}: warning: ${w}\n`);
   let config: DaemonConfig;
   try {
     config = await loadDaemonConfig(await configDirFor(o.configDir));
@@ -155,7 +166,7 @@ export async function sendmailMain(argv: string[], invokedAs: string, io: Sendma
       case 'flush': {
         const q = triggerSocketPath(config.get('queue_directory'));
         if (!(await sendTrigger(q, 'flush')))
-          return fatal('Cannot flush mail queue - mail system is down', EX_TEMPFAIL);
+          return fatal('Cannot flush mail queue - mail system is down', EX_UNAVAILABLE);
         await sendTrigger(q, 'pickup');
         return 0;
       }
@@ -182,7 +193,7 @@ export async function sendmailMain(argv: string[], invokedAs: string, io: Sendma
     const code = (err as NodeJS.ErrnoException).code;
     return fatal((err as Error).message, code ? EX_TEMPFAIL : EX_SOFTWARE);
   }
-  return EX_USAGE;
+  return EX_TEMPFAIL;
 }
 
 const invokedDirectly = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];

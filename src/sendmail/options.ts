@@ -19,9 +19,19 @@ export interface SendmailOptions {
   recipients: string[];
   /** -qR site / -qI id: selective flush (not supported by the daemon yet; treated as -q). */
   flushSelector?: string;
+  /** Postfix-worded warnings about options that were ignored (bad -N / -R values). */
+  warnings: string[];
 }
 
-export class UsageError extends Error {}
+/** A fatal command-line problem. `getopt`: say "usage" after it, as getopt failures do. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly getopt = false,
+  ) {
+    super(message);
+  }
+}
 
 /** Options that take an argument (from Postfix sendmail's getopt string). */
 const WITH_ARG = new Set([
@@ -58,6 +68,7 @@ export function parseSendmailArgs(argv: string[], invokedAs = 'sendmail'): Sendm
     ignoreDots: false,
     verbose: false,
     recipients: [],
+    warnings: [],
   };
   if (invokedAs === 'newaliases') o.mode = 'newaliases';
   if (invokedAs === 'mailq') o.mode = 'mailq';
@@ -81,7 +92,7 @@ export function parseSendmailArgs(argv: string[], invokedAs = 'sendmail'): Sendm
         arg = word.slice(k + 1);
         if (arg === '') {
           arg = argv[++i];
-          if (arg === undefined) throw new UsageError(`option requires an argument -- '${letter}'`);
+          if (arg === undefined) throw new UsageError(`option requires an argument -- '${letter}'`, true);
         }
         k = word.length;
       }
@@ -153,18 +164,24 @@ function applyOption(o: SendmailOptions, letter: string, arg: string | undefined
       }
       return;
     case 'N': {
-      const words = arg!.split(',').map((w) => w.trim().toUpperCase());
+      // Postfix warns and ignores a bad -N (checked with Postfix 3.7 sendmail).
+      const words = arg!.split(',').map((w) => w.trim());
       const allowed = new Set(['SUCCESS', 'FAILURE', 'DELAY', 'NEVER']);
-      if (words.some((w) => !allowed.has(w)) || (words.includes('NEVER') && words.length > 1)) {
-        throw new UsageError(`bad -N option value: ${arg}`);
-      }
-      o.notify = words;
+      const bad = words.find((w) => !allowed.has(w.toUpperCase()));
+      if (bad !== undefined) {
+        o.warnings.push(
+          `unknown DSN NOTIFY command value "${bad}" in "${arg}"`,
+          'bad -N option value -- ignored',
+        );
+      } else if (words.some((w) => w.toUpperCase() === 'NEVER') && words.length > 1) {
+        o.warnings.push('bad -N option value -- ignored');
+      } else o.notify = words.map((w) => w.toUpperCase());
       return;
     }
     case 'R': {
       const v = arg!.toUpperCase();
-      if (v !== 'FULL' && v !== 'HDRS') throw new UsageError(`bad -R option value: ${arg}`);
-      o.ret = v;
+      if (v !== 'FULL' && v !== 'HDRS') o.warnings.push('bad -R option value -- ignored');
+      else o.ret = v;
       return;
     }
     case 'V':
@@ -174,7 +191,7 @@ function applyOption(o: SendmailOptions, letter: string, arg: string | undefined
       return;
     case 'B': {
       const v = arg!.toUpperCase();
-      if (v !== '7BIT' && v !== '8BITMIME') throw new UsageError(`bad -B option value: ${arg}`);
+      if (v !== '7BIT' && v !== '8BITMIME') throw new UsageError('-B option needs 8BITMIME or 7BIT');
       o.body = v;
       return;
     }
@@ -194,6 +211,6 @@ function applyOption(o: SendmailOptions, letter: string, arg: string | undefined
     case 'p':
       return;
     default:
-      throw new UsageError(`invalid option -- '${letter}'`);
+      throw new UsageError(`invalid option -- '${letter}'`, true);
   }
 }

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
+import { userInfo } from 'node:os';
 import {
   makeInstance,
   outpost,
@@ -82,23 +83,40 @@ test('daemon down: maildrop file; start: picked up and delivered with local head
   );
 });
 
-test('exit codes: usage 64, no recipients 64, flush with daemon down 75, bad config 75', async () => {
-  const inst = await makeInstance({ noSmtp: true });
+test('exit codes and messages as Postfix 3.7 sendmail: fatal 75, flush with daemon down 69', async () => {
+  const inst = await makeInstance({ noSmtp: true, main: 'message_size_limit = 1000' });
   instances.push(inst);
+  const who = `${userInfo().username}\\(${process.getuid?.() ?? 0}\\)`;
   const none = await sendmail(['-C', inst.dir], 'x\n');
-  assert.equal(none.status, 64);
+  assert.equal(none.status, 75);
   assert.match(
     none.stderr,
-    /sendmail: fatal: Recipient addresses must be specified on the command line or via the -t option/,
+    new RegExp(
+      `^sendmail: fatal: ${who}: Recipient addresses must be specified on the command line or via the -t option\\n$`,
+    ),
   );
   const noHeader = await sendmail(['-C', inst.dir, '-t'], 'Subject: nobody\n\nx\n');
-  assert.equal(noHeader.status, 64);
-  assert.match(noHeader.stderr, /No recipient addresses found in message header/);
+  assert.equal(noHeader.status, 75);
+  assert.match(
+    noHeader.stderr,
+    new RegExp(`^sendmail: fatal: ${who}: No recipient addresses found in message header\\n$`),
+  );
   assert.deepEqual(await maildropFiles(inst), []);
   const bad = await sendmail(['-C', inst.dir, '-K', 'x'], '');
-  assert.equal(bad.status, 64);
+  assert.equal(bad.status, 75);
+  assert.equal(
+    bad.stderr,
+    "sendmail: invalid option -- 'K'\n".repeat(2) + 'sendmail: fatal: usage: sendmail [options]\n',
+  );
+  const big = await sendmail(
+    ['-C', inst.dir, 'alice'],
+    'Subject: x\n\n' + 'a'.repeat(70).concat('\n').repeat(200),
+  );
+  assert.equal(big.status, 75);
+  assert.match(big.stderr, new RegExp(`^sendmail: fatal: ${who}: message file too big\\n$`));
+  assert.deepEqual(await maildropFiles(inst), []);
   const q = await sendmail(['-C', inst.dir, '-q'], '');
-  assert.equal(q.status, 75);
+  assert.equal(q.status, 69);
   assert.match(q.stderr, /Cannot flush mail queue - mail system is down/);
   const cfg = await sendmail(['-C', '/nonexistent-outpost', 'x'], 'x\n');
   assert.equal(cfg.status, 75);
