@@ -11,8 +11,9 @@ import type { Server } from 'node:net';
 import { join } from 'node:path';
 import { flushMailLogs, openMailLogFile, type MailLog } from '../log/maillog.js';
 import { ConfigError, loadDaemonConfig, type DaemonConfig, type LoadOptions } from './config-adapter.js';
-import { planServices, describeEndpoint, type SmtpServicePlan } from './services.js';
-import { BindError, createSmtpService, type SmtpService } from './smtpd-adapter.js';
+import { planServices, type SmtpServicePlan } from './services.js';
+import { createSmtpService, type SmtpService } from './smtpd-adapter.js';
+import { BindError, ServiceListener } from './listeners.js';
 import { createQueueAdapter, type QueueAdapter } from './queue-adapter.js';
 import { createPidFile, pidFilePath, removePidFile } from './pidfile.js';
 import { dropPrivileges, resolveMailOwner, runningAsRoot, type MailOwner } from './privileges.js';
@@ -30,6 +31,7 @@ export class StartupError extends Error {}
 
 interface RunningService {
   plan: SmtpServicePlan;
+  listener: ServiceListener;
   service: SmtpService;
 }
 
@@ -135,6 +137,8 @@ export class Master {
         this.pickup = new Pickup(queueDirectory, this.queue.sink, this.log, pickupEntry.wakeup);
         this.pickup.start();
       }
+      // Only now, unprivileged and with the queue ready, do connections reach smtpd.
+      for (const s of this.services.values()) this.openService(s);
     } catch (err) {
       await this.abandonStartup();
       throw err instanceof StartupError ? err : new StartupError((err as Error).message);
@@ -146,19 +150,22 @@ export class Master {
   }
 
   private async abandonStartup(): Promise<void> {
-    for (const s of this.services.values()) await s.service.close(0).catch(() => undefined);
+    for (const s of this.services.values()) {
+      s.listener.close();
+      await s.service.close(0).catch(() => undefined);
+    }
     this.services.clear();
     this.triggerServer?.close();
     this.rootHelper?.stop();
     await removePidFile(this.pidFile);
   }
 
-  private async startService(plan: SmtpServicePlan): Promise<void> {
-    const service = createSmtpService(plan.config, this.queue.sink, mailLogFor(plan.config));
+  /** Bind the service's endpoints (as root when started so); connections wait until openService. */
+  private async startService(plan: SmtpServicePlan): Promise<RunningService> {
+    let listener: ServiceListener;
     try {
-      await service.listen(plan.endpoints);
+      listener = await ServiceListener.bind(plan.endpoints);
     } catch (err) {
-      await service.close(0).catch(() => undefined);
       if (err instanceof BindError) {
         const fix =
           err.code === 'EADDRINUSE'
@@ -171,13 +178,22 @@ export class Master {
         throw new BindError(
           err.endpoint,
           err.code,
-          `bind ${describeEndpoint(err.endpoint)}: ${err.message.replace(/^bind [^:]+: /, '')} ` +
-            `(master.cf service "${plan.key}"${plan.entry.where ? `, ${plan.entry.where}` : ''}); fix: ${fix}`,
+          `${err.message} (master.cf service "${plan.key}"${plan.entry.where ? `, ${plan.entry.where}` : ''}); fix: ${fix}`,
         );
       }
       throw err;
     }
-    this.services.set(plan.key, { plan, service });
+    const running = {
+      plan,
+      listener,
+      service: createSmtpService(plan.config, this.queue.sink, mailLogFor(plan.config)),
+    };
+    this.services.set(plan.key, running);
+    return running;
+  }
+
+  private openService(running: RunningService): void {
+    running.listener.open((socket) => running.service.handleConnection(socket));
   }
 
   private onTrigger(word: 'pickup' | 'flush' | 'wakeup'): void {
@@ -227,6 +243,7 @@ export class Master {
       if (!next || endpointsKey(next) !== endpointsKey(running.plan)) {
         // Removed or moved: stop accepting there; its open sessions finish on their own.
         this.services.delete(key);
+        running.listener.close();
         void running.service.close(config.time('outpost_shutdown_timeout') * 1000);
       } else {
         running.service.reload(next.config);
@@ -236,7 +253,7 @@ export class Master {
     for (const [key, p] of wanted) {
       if (this.services.has(key)) continue;
       try {
-        await this.startService(p);
+        this.openService(await this.startService(p));
       } catch (err) {
         this.log.log('master', 'error', `reload: service ${key} not started: ${(err as Error).message}`);
       }
@@ -257,6 +274,7 @@ export class Master {
     if (signal !== undefined) this.log.info('master', `terminating on signal ${signal}`);
     this.triggerServer?.close();
     const grace = this.config.time('outpost_shutdown_timeout') * 1000;
+    for (const s of this.services.values()) s.listener.close();
     await Promise.all([...this.services.values()].map((s) => s.service.close(grace)));
     this.services.clear();
     await this.pickup?.stop();

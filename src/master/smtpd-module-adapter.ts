@@ -6,6 +6,9 @@
 //   return new SmtpModuleService(createSmtpServer(toSettings(config), sink, log), toSettings, log);
 //
 // and runSmtpOnStreams() becomes runOnStreams(createSmtpServer(toSettings(config), sink, log), input, output).
+// The master owns the listening sockets (listeners.ts) and passes accepted connections to
+// handleConnection(). src/smtpd validates settings on first use; to fail at start-up on bad
+// smtpd settings, await server.reload(settings) once right after creating it.
 import { createServer, connect, type Socket } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,12 +16,10 @@ import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { MailLog } from '../log/maillog.js';
 import type { DaemonConfig } from './config-adapter.js';
-import { BindError, type SmtpService } from './smtpd-adapter.js';
-import { describeEndpoint, type ListenEndpoint } from './services.js';
+import type { SmtpService } from './smtpd-adapter.js';
 
 /** The SmtpServer methods the master uses (src/smtpd/server.ts). */
 export interface SmtpServerLike<S> {
-  listen(endpoint: { host?: string; port: number }): Promise<void>;
   handleConnection(socket: Socket): void;
   close(graceful: boolean): Promise<void>;
   reload(settings: S): Promise<void>;
@@ -36,19 +37,8 @@ export class SmtpModuleService<S> implements SmtpService {
     return this.server.sessionCount;
   }
 
-  async listen(endpoints: ListenEndpoint[]): Promise<void> {
-    // Node binds "::" dual-stack; then 0.0.0.0 on the same port is already covered.
-    const dual = new Set(endpoints.filter((e) => e.host === '::').map((e) => e.port));
-    for (const ep of endpoints) {
-      if (ep.host === '0.0.0.0' && dual.has(ep.port)) continue;
-      try {
-        await this.server.listen({ host: ep.host, port: ep.port });
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-        const reason = code === 'EADDRINUSE' ? 'Address already in use' : (err as Error).message;
-        throw new BindError(ep, code, `bind ${describeEndpoint(ep)}: ${reason}`);
-      }
-    }
+  handleConnection(socket: Socket): void {
+    this.server.handleConnection(socket);
   }
 
   reload(config: DaemonConfig): void {

@@ -3,14 +3,12 @@
 // relay control, TLS or AUTH. Replace it through createSmtpService() in smtpd-adapter.ts.
 // It follows the hand-over contract: 250 after DATA only once commit() resolved; a session
 // that ends before that aborts the message.
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import type { EnvelopeRecipient, MessageSink, MessageWriter } from '../queue/types.js';
 import type { MailLog } from '../log/maillog.js';
 import type { DaemonConfig } from './config-adapter.js';
-import { BindError, type SmtpService } from './smtpd-adapter.js';
-import type { ListenEndpoint } from './services.js';
-import { describeEndpoint } from './services.js';
+import type { SmtpService } from './smtpd-adapter.js';
 import { readLines } from './line-reader.js';
 import { mailLogFor } from './logging.js';
 import { rfc5322Date } from './mail-date.js';
@@ -202,7 +200,6 @@ export async function runStandinSession(
 }
 
 export class StandinSmtpService implements SmtpService {
-  private readonly servers: Server[] = [];
   private readonly sessions = new Set<{ socket: Socket; abort: () => void }>();
 
   constructor(
@@ -215,23 +212,7 @@ export class StandinSmtpService implements SmtpService {
     return this.sessions.size;
   }
 
-  async listen(endpoints: ListenEndpoint[]): Promise<void> {
-    for (const ep of endpoints) {
-      const server = createServer((socket) => this.accept(socket));
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', (err: NodeJS.ErrnoException) => {
-          const reason = err.code === 'EADDRINUSE' ? 'Address already in use' : err.message;
-          reject(new BindError(ep, err.code ?? 'EIO', `bind ${describeEndpoint(ep)}: ${reason}`));
-        });
-        server.listen({ host: ep.host, port: ep.port, ipv6Only: ep.ipv6Only ?? false, exclusive: true }, () =>
-          resolve(),
-        );
-      });
-      this.servers.push(server);
-    }
-  }
-
-  private accept(socket: Socket): void {
+  handleConnection(socket: Socket): void {
     const entry = { socket, abort: (): void => undefined };
     this.sessions.add(entry);
     socket.on('error', () => undefined);
@@ -260,8 +241,6 @@ export class StandinSmtpService implements SmtpService {
   }
 
   async close(graceMs: number): Promise<void> {
-    // server.close() stops accepting at once; its callback would wait for every session.
-    for (const server of this.servers) server.close();
     const deadline = Date.now() + graceMs;
     while (this.sessions.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     for (const s of this.sessions) {
