@@ -61,6 +61,19 @@ async function runningMaster(config: DaemonConfig): Promise<number | undefined> 
   return pid !== undefined && (await isOutpostMaster(pid)) ? pid : undefined;
 }
 
+/** Signal the master; EPERM means it belongs to another user (started by root). */
+function signalMaster(pid: number, signal: NodeJS.Signals): string | undefined {
+  try {
+    process.kill(pid, signal);
+    return undefined;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EPERM') {
+      return `cannot signal the master (PID ${pid}): permission denied; run this command as root or as the user that started Outpost`;
+    }
+    return `cannot signal the master (PID ${pid}): ${(err as Error).message}`;
+  }
+}
+
 async function waitForExit(pid: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
@@ -171,8 +184,9 @@ export async function main(argv: string[]): Promise<number> {
     case 'stop': {
       const pid = await runningMaster(config);
       if (pid === undefined) return fatal('the Outpost mail system is not running');
+      const stopError = signalMaster(pid, 'SIGTERM');
+      if (stopError) return fatal(stopError);
       say('stopping the Outpost mail system');
-      process.kill(pid, 'SIGTERM');
       const grace = config.time('outpost_shutdown_timeout') * 1000;
       if (!(await waitForExit(pid, grace + 15_000)))
         return fatal(`the master (PID ${pid}) did not stop; it is still running`);
@@ -183,8 +197,9 @@ export async function main(argv: string[]): Promise<number> {
     case 'reload': {
       const pid = await runningMaster(config);
       if (pid === undefined) return fatal('the Outpost mail system is not running');
+      const reloadError = signalMaster(pid, 'SIGHUP');
+      if (reloadError) return fatal(reloadError);
       say('refreshing the Outpost mail system');
-      process.kill(pid, 'SIGHUP');
       return 0;
     }
     case 'flush': {
