@@ -60,7 +60,7 @@ export class MaildropWriter {
     await this.fh.close();
     this.done = true;
     await rename(join(this.dir, this.tmpName), join(this.dir, this.name));
-    await fsyncDirectory(this.dir);
+    await fsyncDirectory(this.dir, true);
     return this.name;
   }
 

@@ -7,6 +7,7 @@ import { chmod, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeInstance, outpost, sendmail, waitFor, waitForLog, type TestInstance } from './helpers.js';
 import { lookupUser, lookupGroup } from '../../src/master/privileges.js';
+import { hasCommand, needPeer } from '../helpers/peers.js';
 
 const instances: TestInstance[] = [];
 after(async () => {
@@ -75,5 +76,39 @@ test(
     );
     // The staged copy for the helper is gone.
     assert.deepEqual(await readdir(join(inst.queue, 'private')), []);
+  },
+);
+
+test(
+  'who may submit: postdrop members can, other users get 75; pickup logs the file owner uid',
+  { skip: !asRoot && 'needs root' },
+  async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { SENDMAIL } = await import('./helpers.js');
+    const inst = await makeInstance({ noSmtp: true });
+    instances.push(inst);
+    assert.equal(outpost(inst.dir, 'start').status, 0);
+    const nobody = (await lookupUser('nobody'))!;
+    const as = (groups: string[]): ReturnType<typeof spawnSync> =>
+      spawnSync(
+        'setpriv',
+        ['--reuid=nobody', '--regid=nogroup', ...groups, process.execPath, SENDMAIL, '-C', inst.dir, 'alice'],
+        {
+          input: 'Subject: from nobody\n\nhi\n',
+          encoding: 'utf8',
+        },
+      );
+    const member = as(['--groups=postdrop']);
+    assert.equal(member.status, 0, String(member.stderr));
+    const outsider = as(['--clear-groups']);
+    assert.equal(outsider.status, 75);
+    assert.match(
+      String(outsider.stderr),
+      /sendmail: fatal: cannot create file in .*\/maildrop: EACCES.*only root and members of group postdrop may submit/,
+    );
+    await waitForLog(
+      inst,
+      new RegExp(`postfix/pickup\\[\\d+\\]: [0-9A-F]+: uid=${nobody.uid} from=<nobody>`),
+    );
   },
 );
