@@ -82,7 +82,8 @@ test(
 test(
   'who may submit: postdrop members can, other users get 75; pickup logs the file owner uid',
   { skip: !asRoot && 'needs root' },
-  async () => {
+  async (t) => {
+    if (!needPeer(t, 'setpriv (util-linux)', hasCommand('setpriv', ['--version']))) return;
     const { spawnSync } = await import('node:child_process');
     const { SENDMAIL } = await import('./helpers.js');
     const inst = await makeInstance({ noSmtp: true });
