@@ -1,0 +1,204 @@
+// sendmail(1), Postfix-compatible: submit a message from standard input, with or without a
+// running daemon. The message goes atomically into $queue_directory/maildrop (see
+// src/pickup/maildrop-file.ts); a running master is nudged to pick it up at once, otherwise
+// pickup finds it on start. Also: -bs (SMTP on stdin/stdout), -bp (mailq), -bi/-I
+// (newaliases), -q (flush). Exit codes follow Postfix 3.7's sendmail (checked): every fatal
+// error exits EX_TEMPFAIL (75) - usage errors included - because many mail clients treat any
+// other non-zero status as "message lost for good"; -q with the daemon down exits
+// EX_UNAVAILABLE (69) like postqueue; -bv (not available yet) exits 69 too.
+import { stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { userInfo } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { Readable, Writable } from 'node:stream';
+import {
+  ConfigError,
+  loadDaemonConfig,
+  resolveDaemonConfigDir,
+  type DaemonConfig,
+} from '../master/config-adapter.js';
+import { parseHeaderBlock } from '../master/header-block.js';
+import { sendTrigger, triggerSocketPath } from '../master/trigger.js';
+import { mailLogFor } from '../master/logging.js';
+import { runSmtpOnStreams } from '../master/smtpd-adapter.js';
+import { flushMailLogs } from '../log/maillog.js';
+import { MaildropWriter } from '../pickup/maildrop-file.js';
+import { prepareQueueDirectory } from '../master/queue-layout.js';
+import { lookupUser } from '../master/privileges.js';
+import { parseSendmailArgs, UsageError, type SendmailOptions } from '../sendmail/options.js';
+import { readMessage, MessageTooBig } from '../sendmail/read-message.js';
+import { recipientsFromHeaders } from '../sendmail/extract-recipients.js';
+import { maildropSink } from '../sendmail/maildrop-sink.js';
+import { listQueue } from '../sendmail/mailq-adapter.js';
+import { rebuildAliases } from '../sendmail/newaliases.js';
+import { AliasSyntaxError } from '../delivery/local/aliases.js';
+import { EX_SOFTWARE, EX_TEMPFAIL, EX_UNAVAILABLE } from './sysexits.js';
+
+export interface SendmailIo {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+}
+
+class Fatal extends Error {
+  constructor(
+    message: string,
+    readonly code: number,
+  ) {
+    super(message);
+  }
+}
+
+async function configDirFor(option: string | undefined): Promise<string> {
+  if (!option) return resolveDaemonConfigDir();
+  // -C accepts a directory or the main.cf file in it (sendmail's -C names a config file).
+  const st = await stat(option).catch(() => undefined);
+  return st?.isFile() ? dirname(option) : option;
+}
+
+/** "user(uid)", the prefix Postfix's sendmail puts on submission errors. */
+function whoAmI(): string {
+  return `${loginName()}(${process.getuid?.() ?? 0})`;
+}
+
+function loginName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.LOGNAME ?? process.env.USER ?? String(process.getuid?.() ?? 'unknown');
+  }
+}
+
+/** Outpost never started yet: create the queue tree (the master fixes ownership on start). */
+async function ensureMaildrop(queueDirectory: string): Promise<void> {
+  const st = await stat(join(queueDirectory, 'maildrop')).catch(() => undefined);
+  if (!st) await prepareQueueDirectory(queueDirectory, undefined);
+}
+
+async function submit(o: SendmailOptions, config: DaemonConfig, io: SendmailIo): Promise<void> {
+  if (o.recipients.length === 0 && !o.extractRecipients) {
+    throw new Fatal(
+      `${whoAmI()}: Recipient addresses must be specified on the command line or via the -t option`,
+      EX_TEMPFAIL,
+    );
+  }
+  const queueDirectory = config.get('queue_directory');
+  const maildrop = join(queueDirectory, 'maildrop');
+  let file: MaildropWriter;
+  try {
+    await ensureMaildrop(queueDirectory);
+    file = await MaildropWriter.create(maildrop);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const hint =
+      code === 'EACCES' ? `; only root and members of group ${config.get('setgid_group')} may submit` : '';
+    throw new Fatal(`cannot create file in ${maildrop}: ${(err as Error).message}${hint}`, EX_TEMPFAIL);
+  }
+  let headerText: string;
+  try {
+    ({ headerText } = await readMessage(
+      io.stdin,
+      o.ignoreDots,
+      (c) => file.write(c),
+      config.int('message_size_limit'),
+    ));
+  } catch (err) {
+    await file.abort();
+    if (err instanceof MessageTooBig) throw new Fatal(`${whoAmI()}: ${err.message}`, EX_TEMPFAIL);
+    throw new Fatal(`error writing message file: ${(err as Error).message}`, EX_TEMPFAIL);
+  }
+  const recipients = [...o.recipients];
+  if (o.extractRecipients) recipients.push(...recipientsFromHeaders(parseHeaderBlock(headerText).fields));
+  if (recipients.length === 0) {
+    await file.abort();
+    throw new Fatal(`${whoAmI()}: No recipient addresses found in message header`, EX_TEMPFAIL);
+  }
+  // Full name for a From: header cleanup may add: -F, else $NAME, else the passwd GECOS field.
+  const fullName =
+    o.fullName ?? process.env.NAME ?? (await lookupUser(String(process.getuid?.() ?? '')))?.fullName;
+  await file.commit({
+    version: 1,
+    sender: o.sender ?? loginName(),
+    recipients,
+    ...(fullName ? { fullName } : {}),
+    ...(o.notify ? { notify: o.notify } : {}),
+    ...(o.ret ? { ret: o.ret } : {}),
+    ...(o.envid ? { envid: o.envid } : {}),
+    ...(o.body ? { body: o.body } : {}),
+  });
+  // Like postdrop: nudge pickup; if the daemon is down the file waits for the next start.
+  await sendTrigger(triggerSocketPath(queueDirectory), 'pickup', 2000);
+}
+
+export async function sendmailMain(argv: string[], invokedAs: string, io: SendmailIo): Promise<number> {
+  const name = invokedAs === 'newaliases' || invokedAs === 'mailq' ? invokedAs : 'sendmail';
+  const fatal = (text: string, code: number): number => {
+    io.stderr.write(`${name}: fatal: ${text}\n`);
+    return code;
+  };
+  let o: SendmailOptions;
+  try {
+    o = parseSendmailArgs(argv, invokedAs);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    if (!err.getopt) return fatal(err.message, EX_TEMPFAIL);
+    // Postfix's sendmail scans its options twice (first for -C and -v), so getopt's complaint
+    // appears twice before the usage line; reproduced for identical stderr.
+    io.stderr.write(`${name}: ${err.message}\n${name}: ${err.message}\n`);
+    return fatal(`usage: ${name} [options]`, EX_TEMPFAIL);
+  }
+  for (const w of o.warnings) io.stderr.write(`${name}: warning: ${w}\n`);
+  let config: DaemonConfig;
+  try {
+    config = await loadDaemonConfig(await configDirFor(o.configDir));
+  } catch (err) {
+    if (err instanceof ConfigError) return fatal(err.message, EX_TEMPFAIL);
+    throw err;
+  }
+  try {
+    switch (o.mode) {
+      case 'newaliases':
+        await rebuildAliases(config, (t) => io.stderr.write(`${name}: warning: ${t}\n`));
+        return 0;
+      case 'mailq':
+        io.stdout.write(await listQueue(config));
+        return 0;
+      case 'flush': {
+        const q = triggerSocketPath(config.get('queue_directory'));
+        if (!(await sendTrigger(q, 'flush')))
+          return fatal('Cannot flush mail queue - mail system is down', EX_UNAVAILABLE);
+        await sendTrigger(q, 'pickup');
+        return 0;
+      }
+      case 'verify':
+        return fatal('-bv (recipient verification) is not available in this Outpost version', EX_UNAVAILABLE);
+      case 'smtp': {
+        const q = config.get('queue_directory');
+        await ensureMaildrop(q);
+        const sink = maildropSink(
+          join(q, 'maildrop'),
+          () => void sendTrigger(triggerSocketPath(q), 'pickup', 2000),
+        );
+        await runSmtpOnStreams(io.stdin, io.stdout, config, sink, mailLogFor(config));
+        await flushMailLogs();
+        return 0;
+      }
+      case 'deliver':
+        await submit(o, config, io);
+        return 0;
+    }
+  } catch (err) {
+    if (err instanceof Fatal) return fatal(err.message, err.code);
+    if (err instanceof ConfigError || err instanceof AliasSyntaxError) return fatal(err.message, EX_TEMPFAIL);
+    const code = (err as NodeJS.ErrnoException).code;
+    return fatal((err as Error).message, code ? EX_TEMPFAIL : EX_SOFTWARE);
+  }
+  return EX_TEMPFAIL;
+}
+
+const invokedDirectly = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];
+if (invokedDirectly) {
+  void sendmailMain(process.argv.slice(2), basename(process.argv[1]!), process).then((code) => {
+    process.exitCode = code;
+  });
+}
