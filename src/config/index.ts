@@ -8,6 +8,7 @@ export type { ExpandOptions, ExpandResult } from './expand.js';
 export { splitList } from './values.js';
 export { MAIL_VERSION, OUTPOST_VERSION } from './version.js';
 export { POSTFIX_DEFAULTS } from './postfix-defaults.js';
+export { OUTPOST_PARAMETERS } from './outpost-parameters.js';
 export type { ParamType } from './postfix-defaults.js';
 export {
   loadMasterCf,
