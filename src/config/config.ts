@@ -11,6 +11,7 @@ import {
   defaultProcessName,
 } from './host-defaults.js';
 import { type MainCf, readMainCf } from './main-cf.js';
+import { OUTPOST_PARAMETERS } from './outpost-parameters.js';
 import { transportParamDefault } from './service-params.js';
 import { LEGACY_PARAMETERS, POSTFIX_DEFAULTS, RAW_PARAMETERS, type ParamType } from './postfix-defaults.js';
 import { parseBool, parseInt32, parseLong, parseTime, splitList } from './values.js';
@@ -31,7 +32,10 @@ interface ConfigState {
 /** Type and default time unit of a known parameter; undefined for unknown names. */
 export function paramInfo(name: string): { type: ParamType; unit?: string } | undefined {
   const general = transportParamDefault(name);
-  const d = POSTFIX_DEFAULTS[name] ?? (general === undefined ? undefined : POSTFIX_DEFAULTS[general]);
+  const d =
+    POSTFIX_DEFAULTS[name] ??
+    OUTPOST_PARAMETERS[name] ??
+    (general === undefined ? undefined : POSTFIX_DEFAULTS[general]);
   if (d === undefined) return undefined;
   return d[2] === undefined ? { type: d[1] } : { type: d[1], unit: d[2] };
 }
@@ -113,7 +117,10 @@ export class Config {
       case 'mail_version':
         return MAIL_VERSION;
       default: {
-        const builtin = POSTFIX_DEFAULTS[name]?.[0] ?? (LEGACY_PARAMETERS.has(name) ? '' : undefined);
+        const builtin =
+          POSTFIX_DEFAULTS[name]?.[0] ??
+          OUTPOST_PARAMETERS[name]?.[0] ??
+          (LEGACY_PARAMETERS.has(name) ? '' : undefined);
         if (builtin !== undefined) return builtin;
         // "<transport>_destination_concurrency_limit" etc. default to the general parameter.
         const general = transportParamDefault(name);

@@ -8,6 +8,7 @@ export type { ExpandOptions, ExpandResult } from './expand.js';
 export { splitList } from './values.js';
 export { MAIL_VERSION, OUTPOST_VERSION } from './version.js';
 export { POSTFIX_DEFAULTS } from './postfix-defaults.js';
+export { OUTPOST_PARAMETERS } from './outpost-parameters.js';
 export type { ParamType } from './postfix-defaults.js';
 export {
   loadMasterCf,
@@ -29,3 +30,8 @@ export type { CompatBreak, CompatSource } from './compat.js';
 export { parseCompatLevel, compareCompatLevels } from './compat-level.js';
 export { PARAM_MEANINGS } from './param-meanings.js';
 export { transportParamDefault, TRANSPORT_PARAMS } from './service-params.js';
+// Building blocks for other "name = value" files (e.g. mysql:/etc/postfix/x.cf uses main.cf syntax).
+export { parseMainCf, readMainCf, splitNameValue } from './main-cf.js';
+export type { MainCf, MainCfEntry } from './main-cf.js';
+export { readLogicalLines } from './logical-lines.js';
+export type { LogicalLine, LogicalLineResult } from './logical-lines.js';

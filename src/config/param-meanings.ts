@@ -95,4 +95,7 @@ export const PARAM_MEANINGS: Readonly<Record<string, string>> = {
   default_process_limit: 'Default process limit of master.cf services.',
   notify_classes: 'Problem classes reported to the postmaster.',
   delay_warning_time: 'Send a delay notice after mail is this long in the queue; 0 disables it.',
+  outpost_shutdown_timeout: 'Outpost: how long a stop waits for open SMTP sessions.',
+  outpost_mail_home_directory: 'Outpost: directory of homes for local users without a passwd entry.',
+  outpost_sasl_password_maps: 'Outpost: password files that smtpd AUTH checks.',
 };

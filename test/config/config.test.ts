@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import {
   Config,
   ConfigError,
+  OUTPOST_PARAMETERS,
   PARAM_MEANINGS,
   compatStartupNotices,
   POSTFIX_DEFAULTS,
@@ -193,6 +194,15 @@ describe('typed getters', () => {
   });
 });
 
+describe('Outpost parameters', () => {
+  test('have defaults, types and units', () => {
+    const c = configFor('outpost_sasl_password_maps = /etc/outpost/a, texthash:/etc/outpost/b\n');
+    assert.equal(c.time('outpost_shutdown_timeout'), 10);
+    assert.equal(c.get('outpost_mail_home_directory'), '');
+    assert.deepEqual(c.list('outpost_sasl_password_maps'), ['/etc/outpost/a', 'texthash:/etc/outpost/b']);
+  });
+});
+
 describe('per-transport parameters', () => {
   test('default to the general parameter, with its unit', () => {
     const c = configFor(
@@ -281,7 +291,9 @@ describe('compatibility notices', () => {
 
 describe('parameter registry', () => {
   test('every documented meaning names a known parameter', () => {
-    for (const name of Object.keys(PARAM_MEANINGS)) assert.ok(POSTFIX_DEFAULTS[name] !== undefined, name);
+    for (const name of Object.keys(PARAM_MEANINGS)) {
+      assert.ok(POSTFIX_DEFAULTS[name] !== undefined || OUTPOST_PARAMETERS[name] !== undefined, name);
+    }
     assert.ok(Object.keys(PARAM_MEANINGS).length >= 80);
   });
   test('defaults match the spec samples', () => {

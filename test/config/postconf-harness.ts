@@ -104,8 +104,11 @@ export function runOutpostInProcess(args: string[], env: NodeJS.ProcessEnv = {})
   return { stdout, stderr, status };
 }
 
-/** Lines that legitimately differ: the process id and Outpost's own version string. */
-const VOLATILE = /^(process_id|mail_version|milter_macro_v) =/;
+/**
+ * Lines that legitimately differ: the process id, Outpost's own version string, and
+ * the parameters Outpost adds (outpost_*), which Postfix does not have.
+ */
+const VOLATILE = /^(process_id|mail_version|milter_macro_v|outpost_\w+) =|^outpost_\w+$/;
 
 export function normalizeStdout(text: string, dir: string): string {
   return text

@@ -13,6 +13,7 @@ import {
   READONLY_PARAMETERS,
 } from '../../config/postfix-defaults.js';
 import { MAIL_VERSION } from '../../config/version.js';
+import { OUTPOST_PARAMETERS } from '../../config/outpost-parameters.js';
 import { TIME_LIMIT_PARAM, TRANSPORT_PARAMS } from '../../config/service-params.js';
 import { ConfigError } from '../../config/errors.js';
 import { registerDbmsParameters } from './dbms-register.js';
@@ -151,7 +152,7 @@ export class PostconfModel {
   }
 
   registerBuiltins(): void {
-    for (const [name, def] of Object.entries(POSTFIX_DEFAULTS)) {
+    for (const [name, def] of [...Object.entries(POSTFIX_DEFAULTS), ...Object.entries(OUTPOST_PARAMETERS)]) {
       let flags = ParamFlag.Builtin;
       if (RAW_PARAMETERS.has(name)) flags |= ParamFlag.Raw;
       if (READONLY_PARAMETERS.has(name)) flags |= ParamFlag.ReadOnly;
