@@ -2,12 +2,17 @@
 // loadConfig, MasterService[] from loadMasterCf) as they are on main. Structural types, so it
 // compiles on this branch. After the merge, loadDaemonConfig() in config-adapter.ts becomes:
 //
-//   const config = loadConfig(dir, { overrides });          // throws src/config ConfigError
-//   const { services } = loadMasterCf(dir, config);
-//   return adaptConfig(config, services, dir);
+//   try {
+//     const config = loadConfig(dir, { overrides });
+//     return adaptConfig(config, loadMasterCf(dir, config), dir);
+//   } catch (err) {
+//     // src/config's ConfigError keeps file and line apart: give ours the Postfix wording.
+//     if (err instanceof CfgError) throw new ConfigError(located(err.message, err.file, err.line));
+//     throw err;
+//   }
 //
-// and ConfigError from src/config must be caught where ours is (Master.start, the CLIs): map it
-// with `new ConfigError(err.message)` or make config-adapter re-export src/config's class.
+// (CfgError = src/config's ConfigError, located() from src/config/errors.ts; the tests expect
+// "<file>, line N: <what>".)
 import type { DaemonConfig, MasterService } from './config-adapter.js';
 
 /** The Config methods the daemon uses (src/config/config.ts on main). */

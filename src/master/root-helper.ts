@@ -1,8 +1,9 @@
 // The root helper: the only part of Outpost that keeps root after start-up, kept small on
 // purpose. A master started as root forks it before dropping to mail_owner. It answers one
 // request over the IPC channel - "deliver this staged message into user U's mailbox" - and
-// does the write in a fresh child process that runs with U's uid/gid, so a mailbox is only
-// ever written with the recipient's own rights (Postfix local(8) does the same with setuid).
+// does the write in a fresh child process that switches to U's uid/gid before it opens
+// anything, so a mailbox is only ever written with the recipient's own rights (Postfix
+// local(8) does the same with setuid).
 //
 // What the helper checks itself, not trusting the (unprivileged) master:
 //   - U exists in passwd and is not uid 0 (mail for root must be aliased to a person),
@@ -112,10 +113,18 @@ export async function handleMailboxRequest(
   try {
     const writer = fork(
       fileURLToPath(new URL('../delivery/local/write-as-user.js', import.meta.url)),
-      [JSON.stringify({ ...mailbox, hostname: hostname(), fromLine: req.fromLine })],
+      // The writer starts as root and switches to the user before it touches anything: the
+      // node binary itself may live where the user cannot execute it (e.g. under /root).
+      [
+        JSON.stringify({
+          ...mailbox,
+          hostname: hostname(),
+          fromLine: req.fromLine,
+          uid: user.uid,
+          gid: user.gid,
+        }),
+      ],
       {
-        uid: user.uid,
-        gid: user.gid,
         stdio: ['pipe', 'ignore', 'pipe', 'ipc'],
         env: { HOME: user.home, USER: user.name, LOGNAME: user.name, PATH: '/usr/bin:/bin' },
       },

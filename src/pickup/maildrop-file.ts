@@ -40,7 +40,9 @@ export class MaildropWriter {
   ) {}
 
   static async create(maildropDir: string): Promise<MaildropWriter> {
-    const name = randomBytes(8).toString('hex').toUpperCase();
+    // "<ms>.<pid>.<random>": the dots keep the name from ever parsing as a queue ID, so the
+    // queue tools (which also scan maildrop for postsuper -r files) never mistake it for one.
+    const name = `${Date.now()}.${process.pid}.${randomBytes(4).toString('hex')}`;
     const tmpName = `.t${name}`;
     // 0644: pickup runs as mail_owner and must read files submitted by any user; the
     // maildrop directory (1730) keeps other users from listing or opening them.

@@ -71,7 +71,7 @@ test('endpoints: inet_interfaces and inet_protocols for entries without a host',
   assert.deepEqual(list.smtp[0]!.endpoints, [{ host: '::1', port: 25 }]);
 });
 
-test('stand-in main.cf expansion matches postconf -x', async (t) => {
+test('main.cf expansion as the daemon sees it matches postconf -x', async (t) => {
   if (!needPeer(t, 'postfix (postconf)', hasPostfix())) return;
   const main = [
     'myhostname = host.example.com',

@@ -1,5 +1,6 @@
-// Runs as the mailbox owner (forked by the root helper with the user's uid/gid): copies the
-// staged message from stdin into the user's Maildir or mbox. Exit 0 = delivered.
+// Forked by the root helper as root; becomes the mailbox owner (supplementary groups, gid,
+// uid - irreversibly) before it opens anything, then copies the staged message from stdin
+// into the user's Maildir or mbox. Exit 0 = delivered.
 import { deliverToMaildir } from './maildir.js';
 import { deliverToMbox } from './mbox.js';
 
@@ -8,6 +9,8 @@ interface Job {
   path: string;
   hostname: string;
   fromLine: string;
+  uid: number;
+  gid: number;
 }
 
 async function* stdinChunks(): AsyncGenerator<Buffer> {
@@ -15,6 +18,17 @@ async function* stdinChunks(): AsyncGenerator<Buffer> {
 }
 
 const job = JSON.parse(process.argv[2]!) as Job;
+if (!Number.isInteger(job.uid) || job.uid <= 0 || !Number.isInteger(job.gid)) {
+  process.stderr.write('refusing to write a mailbox as root\n');
+  process.exit(75);
+}
+process.setgroups?.([job.gid]);
+process.setgid?.(job.gid);
+process.setuid?.(job.uid);
+if (process.getuid?.() !== job.uid || process.geteuid?.() !== job.uid) {
+  process.stderr.write('cannot switch to the mailbox owner\n');
+  process.exit(75);
+}
 try {
   if (job.kind === 'maildir') await deliverToMaildir(job.path, job.hostname, stdinChunks());
   else await deliverToMbox(job.path, job.fromLine, '', stdinChunks());
