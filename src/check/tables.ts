@@ -130,18 +130,25 @@ export async function openQuietly(value: string): Promise<{ list?: TableList; er
   }
 }
 
+export interface TableEntry {
+  key: string;
+  value: string;
+  /** Line in the source file (file-based tables). */
+  line?: number;
+}
+
 /**
  * Key/value entries of a table, read from its source file (compiled and texthash tables) or
  * from main.cf (inline:). Undefined when the table cannot be listed (SQL, patterns).
  */
-export async function listEntries(type: string, name: string): Promise<[string, string][] | undefined> {
+export async function listEntries(type: string, name: string): Promise<TableEntry[] | undefined> {
   if (type === 'inline') {
     const inner = stripBraces(name);
     if (inner.error !== undefined) return undefined;
-    const out: [string, string][] = [];
+    const out: TableEntry[] = [];
     for (const item of splitOutsideBraces(inner.text)) {
       const pair = splitNameValue(item.startsWith('{') ? stripBraces(item).text : item);
-      if ('name' in pair) out.push([pair.name, pair.value]);
+      if ('name' in pair) out.push({ key: pair.name, value: pair.value });
     }
     return out;
   }
@@ -152,13 +159,10 @@ export async function listEntries(type: string, name: string): Promise<[string, 
   } catch {
     return undefined;
   }
-  const out: [string, string][] = [];
-  parseSource(
-    buf,
-    { displayName: name, utf8: true, style: 'postmap', warn: () => {} },
-    (b, ks, ke, vs, ve) => {
-      out.push([b.toString('utf8', ks, ke), b.toString('utf8', vs, ve)]);
-    },
-  );
+  const out: TableEntry[] = [];
+  const warn = (): void => {};
+  parseSource(buf, { displayName: name, utf8: true, style: 'postmap', warn }, (b, ks, ke, vs, ve, line) => {
+    out.push({ key: b.toString('utf8', ks, ke), value: b.toString('utf8', vs, ve), line });
+  });
   return out;
 }

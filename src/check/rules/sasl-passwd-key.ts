@@ -3,8 +3,8 @@
 // written in relayhost. "[mail.isp.example]:587" and "[mail.isp.example]:submission" differ.
 import type { TableList } from '../../maps/registry.js';
 import { alternativeForms, parseNexthopList, saslKeysFor, type Nexthop } from '../nexthop.js';
-import { openQuietly, tableSpecsIn } from '../tables.js';
-import type { CheckContext, Finding } from '../types.js';
+import { listEntries, openQuietly, tableSpecsIn } from '../tables.js';
+import type { CheckContext, Finding, Location } from '../types.js';
 
 /** The first key that has a value; undefined when none does or the table cannot answer. */
 export async function firstHit(list: TableList, keys: string[]): Promise<string | undefined | Error> {
@@ -14,6 +14,17 @@ export async function firstHit(list: TableList, keys: string[]): Promise<string 
     } catch (err) {
       return err as Error;
     }
+  }
+  return undefined;
+}
+
+/** file/line of a key in the first file-based password table that has it. */
+async function sourceLineOf(ctx: CheckContext, key: string): Promise<Location | undefined> {
+  for (const t of tableSpecsIn(ctx.config.get('smtp_sasl_password_maps'))) {
+    const entries = await listEntries(t.type, t.name);
+    const hit = entries?.find((e) => e.key.toLowerCase() === key.toLowerCase());
+    if (hit?.line !== undefined)
+      return { file: t.name, line: hit.line, parameter: 'smtp_sasl_password_maps' };
   }
   return undefined;
 }
@@ -39,7 +50,8 @@ export async function missingKeyFinding(
   if (typeof hit === 'string' || hit instanceof Error) return undefined; // found, or table-open reports it
   const file = passwordFile(ctx);
   const near = await firstHit(list, alternativeForms(hop));
-  const tried = keys.map((k) => `"${k}"`).join(', ');
+  const quoted = keys.map((k) => `"${k}"`);
+  const tried = quoted.length === 1 ? quoted[0] : `${quoted.slice(0, -1).join(', ')} and ${quoted.at(-1)}`;
   const postmap = `then run "postmap ${file}"`;
   const message =
     typeof near === 'string'
@@ -47,7 +59,9 @@ export async function missingKeyFinding(
         `${tried} and will send mail unauthenticated. Change the key to "${hop.text}", ${postmap}`
       : `${what} is "${hop.text}" but ${file} has no entry for it (looked up ${tried}); mail will be ` +
         `sent unauthenticated. Add "${hop.text} username:password" to ${file}, ${postmap}`;
-  return { rule, severity, ...ctx.at('smtp_sasl_password_maps'), message };
+  // Point at the misspelt key in the source file when there is one: that is where the fix goes.
+  const at = typeof near === 'string' ? await sourceLineOf(ctx, near) : undefined;
+  return { rule, severity, ...(at ?? ctx.at('smtp_sasl_password_maps')), message };
 }
 
 export async function checkSaslPasswdKey(ctx: CheckContext): Promise<Finding[]> {

@@ -31,7 +31,7 @@ export async function checkSenderRelayAuth(ctx: CheckContext): Promise<Finding[]
   try {
     for (const t of tableSpecsIn(relayMaps)) {
       const entries = await listEntries(t.type, t.name);
-      for (const [sender, nexthop] of entries ?? []) {
+      for (const { key: sender, value: nexthop } of entries ?? []) {
         if (nexthop.toUpperCase() === 'DUNNO') continue;
         const hop = parseNexthop(nexthop);
         if (hop === undefined) continue;
