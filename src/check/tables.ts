@@ -138,6 +138,20 @@ export interface TableEntry {
 }
 
 /**
+ * Opens a password-style table list for key checks. A compiled table whose file is missing
+ * (postmap not run yet; reported by table-not-compiled) is read from its source file instead,
+ * so the key check still tells the user what the table will say once it is built.
+ */
+export async function openForKeyCheck(value: string): Promise<TableList | undefined> {
+  const { list } = await openQuietly(value);
+  if (list !== undefined) return list;
+  const fromSource = tableSpecsIn(value)
+    .map((t) => (t.type in COMPILED_SUFFIX ? `texthash:${t.name}` : t.spec))
+    .join(', ');
+  return (await openQuietly(fromSource)).list;
+}
+
+/**
  * Key/value entries of a table, read from its source file (compiled and texthash tables) or
  * from main.cf (inline:). Undefined when the table cannot be listed (SQL, patterns).
  */

@@ -188,3 +188,22 @@ test('password files not owned by root, when checking as root', async (t) => {
     [],
   );
 });
+
+test('before postmap ran, keys are checked in the source file', async () => {
+  const c = makeConfDir('check-sasl');
+  dirs.push(c);
+  c.write(
+    'main.cf',
+    `${BASE}relayhost = [mail.isp.example]:587\n${SASL}smtp_sasl_password_maps = hash:@D@/sasl_passwd\n`,
+    0o644,
+  );
+  c.write('sasl_passwd', 'mail.isp.example:587 user:secret\n');
+  const r = await check(c.dir);
+  assert.deepEqual(
+    r.findings.map((f) => [f.rule, f.file, f.line]),
+    [
+      ['sasl-passwd-key-mismatch', join(c.dir, 'sasl_passwd'), 1],
+      ['table-not-compiled', join(c.dir, 'main.cf'), 7],
+    ],
+  );
+});

@@ -3,7 +3,7 @@
 // written in relayhost. "[mail.isp.example]:587" and "[mail.isp.example]:submission" differ.
 import type { TableList } from '../../maps/registry.js';
 import { alternativeForms, parseNexthopList, saslKeysFor, type Nexthop } from '../nexthop.js';
-import { listEntries, openQuietly, tableSpecsIn } from '../tables.js';
+import { listEntries, openForKeyCheck, tableSpecsIn } from '../tables.js';
 import type { CheckContext, Finding, Location } from '../types.js';
 
 /** The first key that has a value; undefined when none does or the table cannot answer. */
@@ -83,7 +83,7 @@ export async function checkSaslPasswdKey(ctx: CheckContext): Promise<Finding[]> 
   }
   const hops = parseNexthopList(config.get('relayhost'));
   if (hops.length === 0) return [];
-  const { list } = await openQuietly(maps);
+  const list = await openForKeyCheck(maps);
   if (list === undefined) return []; // reported by table-open
   try {
     const findings: Finding[] = [];

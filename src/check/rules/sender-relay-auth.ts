@@ -2,7 +2,7 @@
 // Sender-Dependent SASL authentication"): sender_dependent_relayhost_maps picks the relay, and
 // with smtp_sender_dependent_authentication = yes the password table is searched by sender first.
 import { parseNexthop } from '../nexthop.js';
-import { listEntries, openQuietly, tableSpecsIn } from '../tables.js';
+import { listEntries, openForKeyCheck, tableSpecsIn } from '../tables.js';
 import type { CheckContext, Finding } from '../types.js';
 import { missingKeyFinding } from './sasl-passwd-key.js';
 
@@ -25,7 +25,7 @@ export async function checkSenderRelayAuth(ctx: CheckContext): Promise<Finding[]
   }
   const maps = config.get('smtp_sasl_password_maps');
   if (maps.trim() === '') return []; // sasl-password-maps-empty
-  const { list } = await openQuietly(maps);
+  const list = await openForKeyCheck(maps);
   if (list === undefined) return [];
   const findings: Finding[] = [];
   try {
