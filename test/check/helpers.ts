@@ -1,6 +1,6 @@
 // Test plumbing for `outpost check`: temp configuration directories and a captured runCheck.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCheck } from '../../src/cli/check.js';
@@ -11,6 +11,8 @@ export interface ConfDir {
   dir: string;
   /** Writes DIR/name ("@D@" in the text becomes the directory), mode 0600 unless given. */
   write(name: string, text: string, mode?: number): string;
+  /** Copies another directory's main.cf here (for checking an oracle's configuration). */
+  copyMainCf(fromDir: string): void;
   /** Builds a compiled table with Outpost's postmap. */
   postmap(spec: string): void;
   cleanup(): void;
@@ -27,6 +29,9 @@ export function makeConfDir(prefix = 'check'): ConfDir {
   return {
     dir,
     write,
+    copyMainCf(fromDir: string): void {
+      copyFileSync(join(fromDir, 'main.cf'), join(dir, 'main.cf'));
+    },
     postmap(spec: string): void {
       const r = spawnSync(OUR_POSTMAP, ['-c', dir, spec.replaceAll('@D@', dir)], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`postmap ${spec}: ${r.stderr}`);

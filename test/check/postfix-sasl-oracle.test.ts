@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -164,4 +164,94 @@ test('"No worthy mechs": predicted for the default options, and Postfix logs it'
   const [f] = byRule(ours, 'sasl-no-worthy-mechs');
   assert.equal(f?.parameter, 'smtp_sasl_security_options');
   assert.match(f?.message ?? '', /No worthy mechs found/);
+});
+
+/** Connects to the real smtpd and returns its first line ('' when it closes without one). */
+function greeting(smtpPort: number): Promise<string> {
+  return new Promise((resolve) => {
+    const sock = connect(smtpPort, '127.0.0.1');
+    let data = '';
+    const timer = setTimeout(() => sock.destroy(), 10_000);
+    sock.on('data', (d: Buffer) => {
+      data += d.toString('latin1');
+      if (data.includes('\r\n')) sock.end('QUIT\r\n');
+    });
+    sock.on('error', () => undefined);
+    sock.on('close', () => {
+      clearTimeout(timer);
+      resolve(data.split('\r\n')[0] ?? '');
+    });
+  });
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const p = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return p;
+}
+
+test('relay restrictions: outpost check reports an error exactly when the real smtpd refuses to run', async (t) => {
+  if (!needPeer(t, 'postfix (as root)', hasRealPostfix()) || pf === undefined) return;
+  const real = pf;
+  const cases: [string, string[], string[]][] = [
+    [
+      'permit only',
+      [
+        'smtpd_relay_restrictions=permit_mynetworks',
+        'smtpd_recipient_restrictions=permit_sasl_authenticated',
+      ],
+      [],
+    ],
+    [
+      'permit first',
+      ['smtpd_relay_restrictions=permit, reject_unauth_destination', 'smtpd_recipient_restrictions='],
+      [],
+    ],
+    [
+      'recipient list',
+      [
+        'smtpd_relay_restrictions=',
+        'smtpd_recipient_restrictions=permit_mynetworks, reject_unauth_destination',
+      ],
+      [],
+    ],
+    [
+      'level 0 defaults',
+      ['compatibility_level=0'],
+      ['smtpd_relay_restrictions', 'smtpd_recipient_restrictions'],
+    ],
+  ];
+  const verdicts: [string, boolean, boolean][] = [];
+  for (const [name, settings, remove] of cases) {
+    await real.postconf(...settings);
+    if (remove.length > 0) await run('/usr/sbin/postconf', ['-c', real.conf, '-X', ...remove]);
+    // A fresh service per case: master throttles a service whose process failed at start-up.
+    const smtpPort = await freePort();
+    const service = `127.0.0.1:${smtpPort}`;
+    await run('/usr/sbin/postconf', [
+      '-c',
+      real.conf,
+      '-Me',
+      `${service}/inet=${service} inet n - n - - smtpd`,
+    ]);
+    await run('/usr/sbin/postfix', ['-c', real.conf, 'reload']);
+    await new Promise((r) => setTimeout(r, 1000));
+    const runs = (await greeting(smtpPort)).startsWith('220 ');
+    const c = makeConfDir('check-oracle');
+    dirs.push(c);
+    c.copyMainCf(real.conf);
+    const ours = byRule(await check(c.dir), 'relay-restrictions-missing').length === 0;
+    verdicts.push([name, runs, ours]);
+  }
+  assert.deepEqual(
+    verdicts,
+    verdicts.map(([n, runs]) => [n, runs, runs]),
+  );
+  assert.deepEqual(
+    verdicts.map(([, runs]) => runs),
+    [false, false, true, false],
+  );
+  assert.match(readFileSync(real.maillog, 'utf8'), /specify at least one working instance of/);
 });

@@ -89,11 +89,19 @@ test('accepted forms: defaults, recipient list, warn_if_reject skip, restriction
     const { r } = await run(mainCf);
     assert.deepEqual(byRule(r, 'relay-restrictions-missing'), [], mainCf);
   }
-  // compatibility_level 0 with nothing set runs on the fallback list (compatibility notices).
+});
+
+test('compatibility_level 0 with nothing set: the relay default is empty, smtpd refuses to run', async () => {
   const c = makeConfDir('check-relay');
   dirs.push(c);
   c.write('main.cf', 'myhostname = host.example.com\n', 0o644);
-  assert.deepEqual(byRule(await check(c.dir), 'relay-restrictions-missing'), []);
+  const [f] = byRule(await check(c.dir), 'relay-restrictions-missing');
+  assert.equal(f?.parameter, 'smtpd_recipient_restrictions');
+  assert.equal(f?.file, undefined);
+  assert.match(
+    f?.message ?? '',
+    /compatibility_level below 1 its default is empty; "compatibility_level = 3\.7"/,
+  );
 });
 
 test('a master.cf smtpd service that overrides the lists is checked on its own', async () => {

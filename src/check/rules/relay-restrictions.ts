@@ -13,13 +13,6 @@ const REQUIRED = new Set([
   'defer_if_permit',
 ]);
 
-/** smtpd_check.c FALLBACK_RELAY_RESTRICTIONS, used when the compatibility default is empty. */
-const FALLBACK_RELAY_RESTRICTIONS = [
-  'permit_mynetworks',
-  'permit_sasl_authenticated',
-  'defer_unauth_destination',
-];
-
 /** has_required(): a required restriction before any "permit"; restriction classes count. */
 function hasRequired(list: string[], classes: Map<string, string[]>, depth = 0): boolean {
   for (let i = 0; i < list.length; i++) {
@@ -46,13 +39,14 @@ function restrictionClasses(config: Config): Map<string, string[]> {
 
 function check(config: Config, where: Location, service: string): Finding | undefined {
   const classes = restrictionClasses(config);
-  // Below compatibility_level 1 an unset smtpd_relay_restrictions runs with the fallback
-  // list (and logs compatibility notices), so it satisfies the check.
-  const relay = config.compatBreaks().has('smtpd_relay_restrictions')
-    ? FALLBACK_RELAY_RESTRICTIONS
-    : config.list('smtpd_relay_restrictions');
+  const relay = config.list('smtpd_relay_restrictions');
   const rcpt = config.list('smtpd_recipient_restrictions');
   if (hasRequired(relay, classes) || hasRequired(rcpt, classes)) return undefined;
+  // Below compatibility_level 1 the smtpd_relay_restrictions default is empty: an empty main.cf
+  // fails this check in Postfix 3.7 too (confirmed with the real smtpd).
+  const level = config.compatBreaks().has('smtpd_relay_restrictions')
+    ? ' (with compatibility_level below 1 its default is empty; "compatibility_level = 3.7" gives that default)'
+    : '';
   return {
     rule: 'relay-restrictions-missing',
     severity: 'error',
@@ -61,7 +55,7 @@ function check(config: Config, where: Location, service: string): Finding | unde
       `${service}: neither smtpd_relay_restrictions nor smtpd_recipient_restrictions has ` +
       `reject_unauth_destination (or defer_unauth_destination, reject, defer) before any "permit"; ` +
       `Postfix's smtpd refuses to run ("specify at least one working instance of ..."). Set ` +
-      `"smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination"`,
+      `"smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination"${level}`,
   };
 }
 
