@@ -98,3 +98,12 @@ test('unreadable tables: missing texthash/regexp files, nested unionmap members'
   assert.match(found[0]?.message ?? '', /cannot open texthash:.*\/gone: .*No such file or directory/);
   assert.equal(r.code, 1);
 });
+
+test('alias tables: reported once, fixed with newaliases', async () => {
+  const c = dir();
+  c.write('main.cf', `${BASE}alias_maps = hash:@D@/aliases\nalias_database = hash:@D@/aliases\n`, 0o644);
+  c.write('aliases', 'postmaster: root\n', 0o644);
+  const found = byRule(await check(c.dir), 'table-not-compiled');
+  assert.equal(found.length, 1);
+  assert.match(found[0]?.message ?? '', /Run "newaliases"$/);
+});

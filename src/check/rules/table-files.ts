@@ -14,6 +14,13 @@ async function mtime(path: string): Promise<number | undefined> {
   }
 }
 
+/** The command that builds the table: newaliases for alias databases, else postmap. */
+function buildCommand(t: TableRef): string {
+  return t.parameter === 'alias_maps' || t.parameter === 'alias_database'
+    ? 'newaliases'
+    : `postmap ${t.spec}`;
+}
+
 async function checkCompiled(ctx: CheckContext, t: TableRef, suffix: string): Promise<Finding | undefined> {
   const db = t.name + suffix;
   const [src, compiled] = await Promise.all([mtime(t.name), mtime(db)]);
@@ -22,7 +29,7 @@ async function checkCompiled(ctx: CheckContext, t: TableRef, suffix: string): Pr
       rule: 'table-not-compiled',
       severity: 'error',
       ...ctx.at(t.parameter),
-      message: `${t.parameter} uses ${t.spec}, but ${db} does not exist, so every lookup fails and mail is deferred. Run "postmap ${t.spec}"`,
+      message: `${t.parameter} uses ${t.spec}, but ${db} does not exist, so every lookup fails and mail is deferred. Run "${buildCommand(t)}"`,
     };
   }
   if (src !== undefined && compiled !== undefined && src > compiled) {
@@ -30,7 +37,7 @@ async function checkCompiled(ctx: CheckContext, t: TableRef, suffix: string): Pr
       rule: 'table-stale',
       severity: 'warning',
       ...ctx.at(t.parameter),
-      message: `${t.name} was changed after ${db} was built, so the changes are not in effect. Run "postmap ${t.spec}"`,
+      message: `${t.name} was changed after ${db} was built, so the changes are not in effect. Run "${buildCommand(t)}"`,
     };
   }
   return undefined;
@@ -59,7 +66,8 @@ export async function checkTableFiles(ctx: CheckContext): Promise<Finding[]> {
   const findings: Finding[] = [];
   const seen = new Set<string>();
   for (const t of tablesInMainCf(ctx.config)) {
-    const key = `${t.parameter} ${t.spec}`;
+    // alias_maps and alias_database usually name the same table: report it once.
+    const key = t.spec;
     if (seen.has(key)) continue;
     seen.add(key);
     if (!Object.hasOwn(DRIVER_MODULES, t.type)) {
