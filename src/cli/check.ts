@@ -24,6 +24,7 @@ const processIO: CheckIO = {
 function parseArgs(argv: string[]): { dir?: string; json: boolean } | string {
   let dir: string | undefined;
   let json = false;
+  let sawCommand = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === '--json') json = true;
@@ -32,8 +33,8 @@ function parseArgs(argv: string[]): { dir?: string; json: boolean } | string {
       if (v === undefined) return "option requires an argument -- 'c'";
       dir = v;
     } else if (a.startsWith('-c')) dir = a.slice(2);
-    else if (a === 'check' && i === 0)
-      continue; // "outpost check ..." passed through whole
+    // "outpost [-c DIR] check ..." may be passed through whole.
+    else if (a === 'check' && !sawCommand) sawCommand = true;
     else return `unexpected argument "${a}"`;
   }
   return dir === undefined ? { json } : { dir, json };

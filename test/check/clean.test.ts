@@ -91,3 +91,16 @@ test('bad command line: usage and exit status 64', async () => {
   assert.equal(code, 64);
   assert.match(err, /usage: outpost check \[-c config_dir\] \[--json\]/);
 });
+
+test('the subcommand word may be passed through: outpost check -c DIR, outpost -c DIR check', async () => {
+  const { runCheck } = await import('../../src/cli/check.js');
+  for (const argv of [
+    ['check', '-c', c.dir],
+    ['-c', c.dir, 'check'],
+  ]) {
+    let out = '';
+    const code = await runCheck(argv, { stdout: (t) => (out += t), stderr: () => {}, env: {} });
+    assert.equal(code, 0, argv.join(' '));
+    assert.equal(out, 'no problems found\n');
+  }
+});
