@@ -1,7 +1,9 @@
 // Tables named in main.cf: unsupported types, unreadable files, forgotten postmap.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { hasPostfix, needPeer, POSTMAP } from '../helpers/peers.js';
 import { BASE, age, byRule, check, makeConfDir, type ConfDir } from './helpers.js';
 
 const dirs: ConfDir[] = [];
@@ -106,4 +108,30 @@ test('alias tables: reported once, fixed with newaliases', async () => {
   const found = byRule(await check(c.dir), 'table-not-compiled');
   assert.equal(found.length, 1);
   assert.match(found[0]?.message ?? '', /Run "newaliases"$/);
+});
+
+test('a .db built by Postfix (Berkeley DB) or a corrupt file: table-unreadable, rebuild with postmap', async (t) => {
+  const c = dir();
+  c.write(
+    'main.cf',
+    `${BASE}smtp_generic_maps = hash:@D@/generic\ncanonical_maps = cdb:@D@/canonical\n`,
+    0o644,
+  );
+  age(c.write('generic', 'a@b c@d\n', 0o644), 60);
+  age(c.write('canonical', 'a@b c@d\n', 0o644), 60);
+  c.write('canonical.cdb', 'not a cdb file', 0o644);
+  c.postmap('hash:@D@/generic');
+  if (hasPostfix()) {
+    const r = spawnSync(POSTMAP, ['-c', c.dir, `hash:${join(c.dir, 'generic')}`], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  }
+  const found = byRule(await check(c.dir), 'table-unreadable');
+  assert.equal(found[0]?.parameter, 'canonical_maps');
+  assert.match(
+    found[0]?.message ?? '',
+    /cannot open cdb:.*\/canonical: .*Fix or rebuild it with "postmap cdb:.*\/canonical"$/,
+  );
+  if (!needPeer(t, 'postfix', hasPostfix())) return;
+  assert.equal(found[1]?.parameter, 'smtp_generic_maps');
+  assert.match(found[1]?.message ?? '', /Berkeley DB file written by Postfix/);
 });

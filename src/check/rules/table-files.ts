@@ -43,6 +43,11 @@ async function checkCompiled(ctx: CheckContext, t: TableRef, suffix: string): Pr
   return undefined;
 }
 
+function fixFor(t: TableRef): string {
+  if (t.type in COMPILED_SUFFIX) return `Fix or rebuild it with "${buildCommand(t)}"`;
+  return 'Create the file or fix its permissions or contents';
+}
+
 async function tryOpen(ctx: CheckContext, t: TableRef): Promise<Finding | undefined> {
   try {
     const table = await openTable(t.spec, {
@@ -57,7 +62,7 @@ async function tryOpen(ctx: CheckContext, t: TableRef): Promise<Finding | undefi
       rule: 'table-unreadable',
       severity: 'error',
       ...ctx.at(t.parameter),
-      message: `${t.parameter}: cannot open ${t.spec}: ${(err as Error).message}. Create the file (and run postmap for compiled types) or fix its permissions`,
+      message: `${t.parameter}: cannot open ${t.spec}: ${(err as Error).message}. ${fixFor(t)}`,
     };
   }
 }
