@@ -19,7 +19,8 @@ import { mailLogFor } from '../master/logging.js';
 import { flushMailLogs } from '../log/maillog.js';
 import { EX_UNAVAILABLE, EX_USAGE } from './sysexits.js';
 
-const USAGE = 'usage: outpost [-c config_dir] start | stop | reload | status | start-fg | flush';
+const USAGE =
+  'usage: outpost [-c config_dir] start | stop | reload | status | start-fg | flush | check [--json]';
 const COMMANDS = new Set(['start', 'stop', 'reload', 'status', 'start-fg', 'flush']);
 
 const say = (text: string): void => {
@@ -154,6 +155,10 @@ async function startDaemon(dir: string, config: DaemonConfig): Promise<number> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `outpost check` is the configuration checker (src/check); it parses its own options.
+  if (argv.some((a, i) => a === 'check' && argv[i - 1] !== '-c')) {
+    return (await import('./check.js')).runCheck(argv);
+  }
   const parsed = parseOutpostArgs(argv);
   if (typeof parsed === 'string') {
     process.stderr.write(`outpost: ${parsed}\n${USAGE}\n`);
