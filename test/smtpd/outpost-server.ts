@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSmtpServer, settingsFromParams, type SmtpServer } from '../../src/smtpd/index.js';
 import type { RuntimeOptions } from '../../src/smtpd/runtime.js';
-import { MailLog } from '../../src/log/maillog.js';
+import { flushMailLogs, MailLog } from '../../src/log/maillog.js';
 import { FileSink } from './file-sink.js';
 import type { Endpoint } from './smtp-dialogue.js';
 
@@ -46,7 +46,11 @@ export async function startOutpost(
     server,
     sink,
     endpoint,
-    maillog: () => readFile(logFile, 'utf8').catch(() => ''),
+    // The mail log is written asynchronously; flush it so the test sees every line so far.
+    maillog: async () => {
+      await flushMailLogs();
+      return readFile(logFile, 'utf8').catch(() => '');
+    },
     async stop() {
       await server.close(false);
       await rm(dir, { recursive: true, force: true });
