@@ -40,7 +40,7 @@ test('demo: start, swaks to alice, Maildir delivery, Ctrl-C stops', async (t) =>
       async () => (out.includes('Press Ctrl-C to stop.') ? true : undefined),
       30_000,
     );
-    assert.match(out, /postfix\/master\[\d+\]: daemon started -- version 3\.7\.11/);
+    assert.match(out, /postfix\/master\[\d+\]: daemon started -- version [\w.-]+/);
     assert.match(
       out,
       new RegExp(
