@@ -34,6 +34,11 @@ export interface CleanupSettings {
   headerSizeLimit?: number;
   /** always_add_missing_headers: also complete headers of remote-context mail. */
   alwaysAddMissingHeaders?: boolean;
+  /**
+   * append_at_myorigin: the domain ($myorigin) that cleanup appends to envelope addresses
+   * without "@" (Postfix's trivial-rewrite, canonical form); undefined = leave them.
+   */
+  qualifyDomain?: string;
   /** empty_address_recipient... the From: text for the null sender (Postfix: MAILER-DAEMON). */
   emptyAddress?: string;
 }
@@ -51,6 +56,7 @@ export class CleanupSink implements MessageSink {
 
   async open(envelope: Envelope, context: ReceiveContext): Promise<CleanupWriter> {
     const { senderFullName, ...ctx } = context;
+    envelope = qualifyEnvelope(envelope, this.settings.qualifyDomain);
     const file = await this.store.create({
       ...envelope,
       recipients: withoutDuplicates(envelope.recipients),
@@ -59,6 +65,22 @@ export class CleanupSink implements MessageSink {
     });
     return new CleanupWriter(file, envelope, context, this.settings, this.log, this.onCommitted);
   }
+}
+
+/** Unqualified envelope addresses get "@domain"; the recipient remembers its original form. */
+export function qualifyEnvelope(envelope: Envelope, domain: string | undefined): Envelope {
+  if (!domain) return envelope;
+  const qualify = (a: string): string => (a === '' || a.includes('@') ? a : `${a}@${domain}`);
+  let changed = false;
+  const recipients = envelope.recipients.map((r) => {
+    const address = qualify(r.address);
+    if (address === r.address) return r;
+    changed = true;
+    return { ...r, address, original: r.original ?? r.address };
+  });
+  const sender = qualify(envelope.sender);
+  if (!changed && sender === envelope.sender) return envelope;
+  return { ...envelope, sender, recipients };
 }
 
 /**

@@ -4,10 +4,11 @@
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
+let zoneFormat: Intl.DateTimeFormat | undefined;
+
 function zoneName(d: Date): string {
-  const part = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' })
-    .formatToParts(d)
-    .find((p) => p.type === 'timeZoneName');
+  zoneFormat ??= new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' });
+  const part = zoneFormat.formatToParts(d).find((p) => p.type === 'timeZoneName');
   return part?.value ?? 'UTC';
 }
 
@@ -21,4 +22,11 @@ export function mailDate(d: Date): string {
     `${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())} ${sign}${p2(Math.floor(abs / 60))}${p2(abs % 60)} ` +
     `(${zoneName(d)})`
   );
+}
+
+/** "Fri Nov 27 11:46:00 2026": C asctime() without the newline (mbox "From " lines). */
+export function asctime(d: Date): string {
+  const p2 = (n: number): string => String(n).padStart(2, '0');
+  const hms = `${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}`;
+  return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${hms} ${d.getFullYear()}`;
 }

@@ -1,6 +1,6 @@
 // sendmail(1), Postfix-compatible: submit a message from standard input, with or without a
-// running daemon. The message goes atomically into $queue_directory/maildrop (see
-// src/pickup/maildrop-file.ts); a running master is nudged to pick it up at once, otherwise
+// running daemon. The message goes atomically into $queue_directory/maildrop as a queue file
+// (QueueStore.create(envelope, 'maildrop'), so mailq lists it); a running master is nudged to pick it up at once, otherwise
 // pickup finds it on start. Also: -bs (SMTP on stdin/stdout), -bp (mailq), -bi/-I
 // (newaliases), -q (flush). Exit codes follow Postfix 3.7's sendmail (checked): every fatal
 // error exits EX_TEMPFAIL (75) - usage errors included - because many mail clients treat any
@@ -22,14 +22,14 @@ import { sendTrigger, triggerSocketPath } from '../master/trigger.js';
 import { mailLogFor } from '../master/logging.js';
 import { runSmtpOnStreams } from '../master/smtpd-adapter.js';
 import { flushMailLogs } from '../log/maillog.js';
-import { MaildropWriter } from '../pickup/maildrop-file.js';
 import { prepareQueueDirectory } from '../master/queue-layout.js';
 import { lookupUser } from '../master/privileges.js';
 import { parseSendmailArgs, UsageError, type SendmailOptions } from '../sendmail/options.js';
 import { readMessage, MessageTooBig } from '../sendmail/read-message.js';
 import { recipientsFromHeaders } from '../sendmail/extract-recipients.js';
-import { maildropSink } from '../sendmail/maildrop-sink.js';
-import { listQueue } from '../sendmail/mailq-adapter.js';
+import { maildropSink, openMaildropStore } from '../sendmail/maildrop-sink.js';
+import { postqueueMain } from './postqueue.js';
+import type { MessageWriter } from '../queue/types.js';
 import { rebuildAliases } from '../sendmail/newaliases.js';
 import { AliasSyntaxError } from '../delivery/local/aliases.js';
 import { EX_SOFTWARE, EX_TEMPFAIL, EX_UNAVAILABLE } from './sysexits.js';
@@ -84,49 +84,70 @@ async function submit(o: SendmailOptions, config: DaemonConfig, io: SendmailIo):
   }
   const queueDirectory = config.get('queue_directory');
   const maildrop = join(queueDirectory, 'maildrop');
-  let file: MaildropWriter;
-  try {
-    await ensureMaildrop(queueDirectory);
-    file = await MaildropWriter.create(maildrop);
-  } catch (err) {
+  const cannotCreate = (err: unknown): Fatal => {
     const code = (err as NodeJS.ErrnoException).code;
     const hint =
       code === 'EACCES' ? `; only root and members of group ${config.get('setgid_group')} may submit` : '';
-    throw new Fatal(`cannot create file in ${maildrop}: ${(err as Error).message}${hint}`, EX_TEMPFAIL);
-  }
-  let headerText: string;
+    return new Fatal(`cannot create file in ${maildrop}: ${(err as Error).message}${hint}`, EX_TEMPFAIL);
+  };
+  let store;
   try {
-    ({ headerText } = await readMessage(
-      io.stdin,
-      o.ignoreDots,
-      (c) => file.write(c),
-      config.int('message_size_limit'),
-    ));
+    await ensureMaildrop(queueDirectory);
+    store = await openMaildropStore(queueDirectory, config.bool('enable_long_queue_ids'));
   } catch (err) {
-    await file.abort();
-    if (err instanceof MessageTooBig) throw new Fatal(`${whoAmI()}: ${err.message}`, EX_TEMPFAIL);
-    throw new Fatal(`error writing message file: ${(err as Error).message}`, EX_TEMPFAIL);
+    throw cannotCreate(err);
   }
-  const recipients = [...o.recipients];
-  if (o.extractRecipients) recipients.push(...recipientsFromHeaders(parseHeaderBlock(headerText).fields));
-  if (recipients.length === 0) {
-    await file.abort();
-    throw new Fatal(`${whoAmI()}: No recipient addresses found in message header`, EX_TEMPFAIL);
-  }
+  // Like postdrop: nudge pickup; if the daemon is down the file waits for the next start.
+  const sink = maildropSink(store, () => undefined);
   // Full name for a From: header cleanup may add: -F, else $NAME, else the passwd GECOS field.
   const fullName =
     o.fullName ?? process.env.NAME ?? (await lookupUser(String(process.getuid?.() ?? '')))?.fullName;
-  await file.commit({
-    version: 1,
-    sender: o.sender ?? loginName(),
-    recipients,
-    ...(fullName ? { fullName } : {}),
-    ...(o.notify ? { notify: o.notify } : {}),
-    ...(o.ret ? { ret: o.ret } : {}),
-    ...(o.envid ? { envid: o.envid } : {}),
-    ...(o.body ? { body: o.body } : {}),
-  });
-  // Like postdrop: nudge pickup; if the daemon is down the file waits for the next start.
+  let writer: MessageWriter | undefined;
+  // With -t the recipients are known only after the header block: content read before then
+  // waits in memory (the header is small; header_size_limit bounds it in cleanup).
+  const early: Buffer[] = [];
+  const openFile = async (headerText: string): Promise<void> => {
+    const recipients = [...o.recipients];
+    if (o.extractRecipients) recipients.push(...recipientsFromHeaders(parseHeaderBlock(headerText).fields));
+    if (recipients.length === 0)
+      throw new Fatal(`${whoAmI()}: No recipient addresses found in message header`, EX_TEMPFAIL);
+    try {
+      writer = await sink.open(
+        {
+          sender: o.sender ?? loginName(),
+          recipients: recipients.map((address) => ({ address, ...(o.notify ? { notify: o.notify } : {}) })),
+          ...(o.ret ? { ret: o.ret } : {}),
+          ...(o.envid ? { envid: o.envid } : {}),
+          ...(o.body ? { body: o.body } : {}),
+        },
+        { service: 'sendmail', localRewriteContext: true, ...(fullName ? { senderFullName: fullName } : {}) },
+      );
+    } catch (err) {
+      throw cannotCreate(err);
+    }
+    for (const c of early.splice(0)) await writer.write(c);
+  };
+  try {
+    if (!o.extractRecipients) await openFile('');
+    const { headerText } = await readMessage(
+      io.stdin,
+      o.ignoreDots,
+      async (c) => {
+        if (writer) await writer.write(c);
+        else early.push(c);
+      },
+      config.int('message_size_limit'),
+    );
+    if (!writer) await openFile(headerText);
+    await writer!.commit();
+  } catch (err) {
+    await writer?.abort();
+    if (err instanceof Fatal) throw err;
+    if (err instanceof MessageTooBig) throw new Fatal(`${whoAmI()}: ${err.message}`, EX_TEMPFAIL);
+    throw new Fatal(`error writing message file: ${(err as Error).message}`, EX_TEMPFAIL);
+  } finally {
+    await store.close();
+  }
   await sendTrigger(triggerSocketPath(queueDirectory), 'pickup', 2000);
 }
 
@@ -161,8 +182,8 @@ export async function sendmailMain(argv: string[], invokedAs: string, io: Sendma
         await rebuildAliases(config, (t) => io.stderr.write(`${name}: warning: ${t}\n`));
         return 0;
       case 'mailq':
-        io.stdout.write(await listQueue(config));
-        return 0;
+        // sendmail -bp = postqueue -p (the daemon's showq, or the queue directly when down).
+        return await postqueueMain(['-c', config.dir, '-p'], { ...io, env: process.env }, 'postqueue');
       case 'flush': {
         const q = triggerSocketPath(config.get('queue_directory'));
         if (!(await sendTrigger(q, 'flush')))
@@ -175,11 +196,17 @@ export async function sendmailMain(argv: string[], invokedAs: string, io: Sendma
       case 'smtp': {
         const q = config.get('queue_directory');
         await ensureMaildrop(q);
-        const sink = maildropSink(
-          join(q, 'maildrop'),
-          () => void sendTrigger(triggerSocketPath(q), 'pickup', 2000),
-        );
-        await runSmtpOnStreams(io.stdin, io.stdout, config, sink, mailLogFor(config));
+        const store = await openMaildropStore(q, config.bool('enable_long_queue_ids'));
+        const sink = maildropSink(store, () => void sendTrigger(triggerSocketPath(q), 'pickup', 2000));
+        try {
+          // stdout carries the SMTP dialogue: without maillog_file, log lines go to stderr.
+          const logConfig = config.get('maillog_file')
+            ? config
+            : config.withOverrides({ maillog_file: '/dev/stderr' });
+          await runSmtpOnStreams(io.stdin, io.stdout, config, sink, mailLogFor(logConfig));
+        } finally {
+          await store.close();
+        }
         await flushMailLogs();
         return 0;
       }

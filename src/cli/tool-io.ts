@@ -1,6 +1,6 @@
 // The streams and environment a command-line tool uses; tests pass their own.
 import type { Readable } from 'node:stream';
-import { DEFAULT_CONFIG_DIRECTORY } from './queue-tool-config.js';
+import { resolveConfigDir } from '../config/config-dir.js';
 
 export interface ToolIO {
   stdout: { write(s: string): unknown };
@@ -18,7 +18,7 @@ export const processIO = (): ToolIO => ({
 
 /** -c DIR wins, then MAIL_CONFIG, then /etc/postfix (as Postfix's tools). */
 export function configDirectoryFrom(option: string | undefined, env: NodeJS.ProcessEnv): string {
-  return option ?? env.MAIL_CONFIG ?? DEFAULT_CONFIG_DIRECTORY;
+  return resolveConfigDir(option, env);
 }
 
 /** Runs a tool's main and exits with its status once stdout has drained. */

@@ -1,14 +1,13 @@
-// The daemon's view of the configuration. Everything in src/master, src/pickup, src/qmgr and
-// src/delivery reads settings only through DaemonConfig, so the configuration module
-// (src/config: loadConfig/loadMasterCf) can replace the stand-in parser by changing
-// loadDaemonConfig() below and nothing else.
-//
-// WIRING POINT (lead): when src/config lands, make loadDaemonConfig() call
-//   resolveConfigDir(cliDir), loadConfig(dir, { overrides }) and loadMasterCf(dir)
-// and wrap the Config in an object with this interface (get/bool/int/time/size/list map 1:1).
-import { loadStandinConfig } from './standin-config.js';
+// The daemon's view of the configuration: src/config (main.cf via loadConfig, master.cf via
+// loadMasterCf) behind the small DaemonConfig interface that src/master, src/pickup, src/qmgr
+// and src/delivery read. src/config's ConfigError (bare message + file/line) is turned into
+// the daemon's ConfigError whose message already says "file, line N: ...".
+import { resolveConfigDir } from '../config/config-dir.js';
+import { loadConfig, type Config } from '../config/config.js';
+import { loadMasterCf, type MasterService as ConfigMasterService } from '../config/master-cf.js';
+import { ConfigError as SourceConfigError, located } from '../config/errors.js';
 
-/** One master.cf entry, with the same field names as src/config's MasterService. */
+/** One master.cf entry (src/config's MasterService, with `where` for error messages). */
 export interface MasterService {
   /** Field 1 as written: "smtp", "127.0.0.1:2525", "pickup", ... */
   service: string;
@@ -38,8 +37,8 @@ export interface DaemonConfig {
   get(name: string): string;
   bool(name: string): boolean;
   int(name: string): number;
-  /** Time value in seconds; `unit` is the parameter's default unit (s, m, h, d, w). */
-  time(name: string, unit?: string): number;
+  /** Time value in seconds (a bare number uses the parameter's default unit). */
+  time(name: string): number;
   size(name: string): number;
   /** Comma/space separated list. */
   list(name: string): string[];
@@ -65,12 +64,75 @@ export interface LoadOptions {
   overrides?: Record<string, string>;
 }
 
-/** Resolve the configuration directory like Postfix: -c DIR, else $MAIL_CONFIG, else /etc/postfix. */
+/** Outpost's own parameters, unknown to Postfix's table (docs/daemon.md). */
+const OUTPOST_DEFAULTS: Record<string, string> = {
+  // How long a graceful stop lets open SMTP sessions finish before closing them.
+  outpost_shutdown_timeout: '10s',
+  // Directory of per-user homes for users without a passwd entry (demo/unprivileged setups).
+  outpost_mail_home_directory: '',
+};
+
+/** -c DIR, else $MAIL_CONFIG, else /etc/postfix (src/config's resolveConfigDir). */
 export function resolveDaemonConfigDir(cliDir?: string): string {
-  return cliDir ?? process.env.MAIL_CONFIG ?? '/etc/postfix';
+  return resolveConfigDir(cliDir);
+}
+
+/** src/config's message with "file, line N: " in front unless it already names the file. */
+export function describeConfigError(err: SourceConfigError): string {
+  if (err.file === undefined || err.message.startsWith(err.file) || err.message.startsWith('open '))
+    return err.message;
+  return located(err.message, err.file, err.line);
+}
+
+function translated<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof SourceConfigError) throw new ConfigError(describeConfigError(err));
+    throw err;
+  }
+}
+
+function adapt(config: Config, services: MasterService[], dir: string): DaemonConfig {
+  return {
+    dir,
+    services,
+    get: (n) => translated(() => config.get(n)),
+    bool: (n) => translated(() => config.bool(n)),
+    int: (n) => translated(() => config.int(n)),
+    time: (n) => translated(() => config.time(n)),
+    size: (n) => translated(() => config.size(n)),
+    list: (n) => translated(() => config.list(n)),
+    withOverrides: (o) => adapt(config.withOverrides(o), services, dir),
+  };
+}
+
+function toDaemonService(s: ConfigMasterService, dir: string): MasterService {
+  const { line, wakeupConditional: _w, ...rest } = s;
+  return { ...rest, where: `${dir}/master.cf, line ${line}` };
 }
 
 /** Read main.cf and master.cf from `dir`. Throws ConfigError (with file and line) on bad input. */
 export async function loadDaemonConfig(dir: string, options: LoadOptions = {}): Promise<DaemonConfig> {
-  return loadStandinConfig(dir, options.overrides ?? {});
+  return translated(() => {
+    const base = loadConfig(dir, { overrides: options.overrides ?? {} });
+    const missing = Object.fromEntries(
+      Object.entries(OUTPOST_DEFAULTS).filter(([k]) => base.raw(k) === undefined),
+    );
+    const config = Object.keys(missing).length ? base.withOverrides(missing) : base;
+    const services = loadMasterCf(dir, config).map((s) => toDaemonService(s, dir));
+    return adapt(config, services, dir);
+  });
+}
+
+/**
+ * The configuration one master.cf service runs with: main.cf plus its -o settings, with
+ * service_name and process_name set as master(8) passes them (as src/config's serviceConfig).
+ */
+export function serviceDaemonConfig(config: DaemonConfig, entry: MasterService): DaemonConfig {
+  return config.withOverrides({
+    service_name: entry.service,
+    process_name: entry.command.split('/').pop() ?? entry.command,
+    ...entry.overrides,
+  });
 }

@@ -1,6 +1,6 @@
 // Splits message content into its header block and body, and parses header fields
 // (RFC 5322 section 2.2: "Name: value", folded lines start with white space). Used by the
-// stand-in cleanup, by sendmail -t and by local delivery (Delivered-To loop check).
+// sendmail -t and by local delivery (Delivered-To loop check).
 
 export interface HeaderField {
   name: string;

@@ -14,7 +14,9 @@ import { ConfigError, loadDaemonConfig, type DaemonConfig, type LoadOptions } fr
 import { planServices, type SmtpServicePlan } from './services.js';
 import { createSmtpService, type SmtpService } from './smtpd-adapter.js';
 import { BindError, ServiceListener } from './listeners.js';
-import { createQueueAdapter, type QueueAdapter } from './queue-adapter.js';
+import { openQueue, type QueueAdapter } from './queue-adapter.js';
+import { listenForFlush } from '../queue/flush-trigger.js';
+import { deferredFlushHandler } from '../queue/flush-actions.js';
 import { createPidFile, pidFilePath, removePidFile } from './pidfile.js';
 import { dropPrivileges, resolveMailOwner, runningAsRoot, type MailOwner } from './privileges.js';
 import { checkQueueWritable, prepareQueueDirectory } from './queue-layout.js';
@@ -42,6 +44,7 @@ function endpointsKey(plan: SmtpServicePlan): string {
 export class Master {
   private services = new Map<string, RunningService>();
   private triggerServer: Server | undefined;
+  private flushService: { close(): Promise<void> } | undefined;
   private pickup: Pickup | undefined;
   private qmgr: QueueManager | undefined;
   private local: LocalDeliveryAgent | undefined;
@@ -107,15 +110,24 @@ export class Master {
       throw new StartupError(`${(err as Error).message}`);
     }
     try {
-      this.queue = createQueueAdapter(config, this.log);
-      await this.queue.prepare();
+      // Recovery (tmp/ emptied, active/ back to incoming/) before anything accepts or delivers.
+      this.queue = await openQueue(config, this.log);
       for (const p of plan.smtp) await this.startService(p);
       const triggerPath = triggerSocketPath(queueDirectory);
       this.triggerServer = await listenForTriggers(triggerPath, (word) => this.onTrigger(word));
+      // public/flush: postqueue -f/-i (deferred -> incoming, then qmgr runs) and the showq
+      // listing for mailq/postqueue -p.
+      const store = this.queue.store;
+      this.flushService = await listenForFlush(
+        queueDirectory,
+        deferredFlushHandler(store, () => this.qmgr?.trigger()),
+        { store },
+      );
       await openMailLogFile(config.get('maillog_file'));
       for (const p of plan.smtp) await openMailLogFile(p.config.get('maillog_file'));
       if (this.owner) {
         await chown(triggerPath, this.owner.uid, this.owner.setgidGroup);
+        await chown(join(queueDirectory, 'public', 'flush'), this.owner.uid, this.owner.setgidGroup);
         this.rootHelper = RootHelperClient.start({
           queueDirectory,
           homeMailbox: config.get('home_mailbox'),
@@ -134,7 +146,10 @@ export class Master {
       }
       const pickupEntry = plan.roles.get('pickup');
       if (pickupEntry) {
-        this.pickup = new Pickup(queueDirectory, this.queue.sink, this.log, pickupEntry.wakeup);
+        this.pickup = new Pickup(this.queue.store, this.queue.sink, this.log, pickupEntry.wakeup, {
+          myhostname: config.get('myhostname'),
+          mailName: config.get('mail_name'),
+        });
         this.pickup.start();
       }
       // Only now, unprivileged and with the queue ready, do connections reach smtpd.
@@ -156,12 +171,23 @@ export class Master {
     }
     this.services.clear();
     this.triggerServer?.close();
+    await this.flushService?.close();
     this.rootHelper?.stop();
+    await this.queue?.close();
     await removePidFile(this.pidFile);
+    await flushMailLogs();
   }
 
   /** Bind the service's endpoints (as root when started so); connections wait until openService. */
   private async startService(plan: SmtpServicePlan): Promise<RunningService> {
+    // Settings first: bad smtpd settings fail before anything is bound.
+    const service = await createSmtpService(plan.config, this.queue.sink, mailLogFor(plan.config)).catch(
+      (err: Error) => {
+        throw err instanceof ConfigError
+          ? new ConfigError(`${err.message} (master.cf service "${plan.key}")`)
+          : err;
+      },
+    );
     let listener: ServiceListener;
     try {
       listener = await ServiceListener.bind(plan.endpoints);
@@ -183,11 +209,7 @@ export class Master {
       }
       throw err;
     }
-    const running = {
-      plan,
-      listener,
-      service: createSmtpService(plan.config, this.queue.sink, mailLogFor(plan.config)),
-    };
+    const running = { plan, listener, service };
     this.services.set(plan.key, running);
     return running;
   }
@@ -273,6 +295,7 @@ export class Master {
   private async doStop(signal?: number): Promise<void> {
     if (signal !== undefined) this.log.info('master', `terminating on signal ${signal}`);
     this.triggerServer?.close();
+    await this.flushService?.close();
     const grace = this.config.time('outpost_shutdown_timeout') * 1000;
     for (const s of this.services.values()) s.listener.close();
     await Promise.all([...this.services.values()].map((s) => s.service.close(grace)));
@@ -280,6 +303,7 @@ export class Master {
     await this.pickup?.stop();
     await this.qmgr?.stop();
     this.rootHelper?.stop();
+    await this.queue.close();
     await removePidFile(this.pidFile);
     await flushMailLogs();
   }

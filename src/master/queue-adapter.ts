@@ -1,15 +1,18 @@
-// What the daemon needs from the queue: the cleanup entry point (a MessageSink) and the few
-// state moves a queue manager makes. The queue helper's src/queue + src/cleanup provide the
-// real implementation; until it lands, StandinQueue (standin-queue.ts) implements this.
-//
-// WIRING POINT (lead): createQueueAdapter() returns the stand-in. Switch it to a thin wrapper
-// over src/queue (recover, scan incoming/deferred, move to active, read envelope + content,
-// remove, defer with next-attempt time) and src/cleanup's MessageSink.
-import type { Readable } from 'node:stream';
+// What the daemon's queue manager needs from the queue, on top of src/queue's QueueStore and
+// src/cleanup's CleanupSink (docs/queue.md, "API for receivers and the daemon"):
+// start-up recovery (recoverQueue), the cleanup entry point receivers hand messages to, the
+// state moves qmgr makes (activateMessage, recordStatus, move + setRetryTime,
+// removeFinishedMessage), each durable before the promise resolves.
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import type { MessageSink } from '../queue/types.js';
 import type { MailLog } from '../log/maillog.js';
 import type { DaemonConfig } from './config-adapter.js';
-import { StandinQueue } from './standin-queue.js';
+import { QueueStore } from '../queue/queue-store.js';
+import { recoverQueue } from '../queue/recovery.js';
+import { activateMessage, removeFinishedMessage } from '../queue/qmgr-log.js';
+import { latestStatuses, type QueueFileSummary } from '../queue/queue-file.js';
+import { CleanupSink } from '../cleanup/cleanup-sink.js';
 
 export interface QueuedRecipient {
   /** The envelope recipient as cleanup wrote it (fully qualified). */
@@ -46,36 +49,156 @@ export interface RecipientDeferral {
   reason: string;
 }
 
-export interface QueueAdapter {
-  /** cleanup: receivers (smtpd, pickup, sendmail -bs) hand messages in here. */
-  readonly sink: MessageSink;
-  /** Create or check the queue directories (permissions are set by the master). */
-  prepare(): Promise<void>;
-  /** After a crash or stop: everything in "active" goes back to "incoming" (Postfix qmgr start-up). */
-  recoverActive(): Promise<number>;
-  /** Queue IDs ready for delivery: all of incoming, plus deferred whose retry time has come. */
-  ready(now: Date): Promise<{ queue: 'incoming' | 'deferred'; id: string }[]>;
-  /**
-   * Move to active, read the envelope and log qmgr's "ID: from=<...>, size=N, nrcpt=M (queue
-   * active)"; undefined when the file vanished meanwhile. Recipients with a final status are
-   * left out.
-   */
-  activate(ref: { queue: 'incoming' | 'deferred'; id: string }): Promise<ActiveMessage | undefined>;
-  /**
-   * Durably note one recipient's final outcome before the message is finished, so a crash
-   * does not deliver it twice (src/queue: recordStatus). The stand-in keeps no such records.
-   */
-  recordFinal(message: ActiveMessage, recipient: QueuedRecipient, outcome: FinalOutcome): Promise<void>;
-  /** All recipients done: delete the queue file and log "ID: removed". */
-  remove(message: ActiveMessage): Promise<void>;
-  /** Some recipients must be retried: keep only them, move to deferred until `retryAt`. */
-  defer(message: ActiveMessage, deferrals: RecipientDeferral[], retryAt: Date): Promise<void>;
-  /** Make every deferred message due now (postqueue -f, sendmail -q). */
-  makeDeferredDue(): Promise<void>;
-  /** Called after each committed message, so the queue manager can run at once. */
-  onCommitted(listener: (id: string) => void): void;
+type ReadyRef = { queue: 'incoming' | 'deferred'; id: string };
+
+interface Tracked {
+  message: ActiveMessage;
+  /** Recipient object -> index in the queue file's envelope (for status records). */
+  index: Map<QueuedRecipient, number>;
 }
 
-export function createQueueAdapter(config: DaemonConfig, log: MailLog): QueueAdapter {
-  return new StandinQueue(config, log);
+/** The cleanup settings main.cf gives (myhostname, message_size_limit, ...). */
+export function cleanupSettingsFor(config: DaemonConfig): ConstructorParameters<typeof CleanupSink>[1] {
+  return {
+    myhostname: config.get('myhostname'),
+    messageSizeLimit: config.size('message_size_limit'),
+    messageDropHeaders: config.list('message_drop_headers').map((h) => h.toLowerCase()),
+    headerSizeLimit: config.int('header_size_limit'),
+    alwaysAddMissingHeaders: config.bool('always_add_missing_headers'),
+    ...(config.bool('append_at_myorigin') ? { qualifyDomain: config.get('myorigin') } : {}),
+  };
+}
+
+export class QueueAdapter {
+  /** cleanup: receivers (smtpd, pickup, sendmail -bs) hand messages in here. */
+  readonly sink: MessageSink;
+  private readonly listeners: ((id: string) => void)[] = [];
+  private readonly active = new Map<string, Tracked>();
+
+  constructor(
+    readonly store: QueueStore,
+    config: DaemonConfig,
+    private readonly log: MailLog,
+  ) {
+    this.sink = new CleanupSink(store, cleanupSettingsFor(config), log, (id) =>
+      this.listeners.forEach((l) => l(id)),
+    );
+  }
+
+  /** Called after each committed message, so the queue manager can run at once. */
+  onCommitted(listener: (id: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Queue IDs ready for delivery: all of incoming, plus deferred whose retry time has come. */
+  async ready(now: Date): Promise<ReadyRef[]> {
+    const out: ReadyRef[] = [];
+    for (const id of await this.store.list('incoming')) out.push({ queue: 'incoming', id });
+    for (const id of await this.store.list('deferred')) {
+      const st = await stat(this.store.path('deferred', id)).catch(() => undefined);
+      if (st && st.mtimeMs <= now.getTime()) out.push({ queue: 'deferred', id });
+    }
+    return out;
+  }
+
+  /**
+   * Move to active and log qmgr's "ID: from=<...>, size=N, nrcpt=M (queue active)"; undefined
+   * when the file vanished meanwhile. Recipients with a final status are left out.
+   */
+  async activate(ref: ReadyRef): Promise<ActiveMessage | undefined> {
+    const summary = await activateMessage(this.store, ref.id, ref.queue, this.log);
+    if (!summary) return undefined;
+    const { message, index } = activeMessage(this.store, ref.id, summary);
+    this.active.set(ref.id, { message, index });
+    return message;
+  }
+
+  /** Durably note one recipient's final outcome before the message is finished (no double delivery after a crash). */
+  async recordFinal(
+    message: ActiveMessage,
+    recipient: QueuedRecipient,
+    outcome: FinalOutcome,
+  ): Promise<void> {
+    const rcpt = this.active.get(message.id)?.index.get(recipient);
+    if (rcpt === undefined) return;
+    await this.store.recordStatus('active', message.id, [{ rcpt, ...outcome, time: Date.now() }]);
+  }
+
+  /** All recipients done: delete the queue file and log "ID: removed". */
+  async remove(message: ActiveMessage): Promise<void> {
+    this.active.delete(message.id);
+    await removeFinishedMessage(this.store, 'active', message.id, this.log);
+  }
+
+  /** Some recipients must be retried: note why, move to deferred until `retryAt`. */
+  async defer(message: ActiveMessage, deferrals: RecipientDeferral[], retryAt: Date): Promise<void> {
+    const tracked = this.active.get(message.id);
+    this.active.delete(message.id);
+    const statuses = deferrals.flatMap((d) => {
+      const rcpt = tracked?.index.get(d.recipient);
+      return rcpt === undefined
+        ? []
+        : [{ rcpt, status: 'deferred' as const, dsn: '4.3.0', reason: d.reason, time: Date.now() }];
+    });
+    if (statuses.length) await this.store.recordStatus('active', message.id, statuses);
+    if (await this.store.move(message.id, 'active', 'deferred'))
+      await this.store.setRetryTime('deferred', message.id, retryAt);
+  }
+
+  /** Make every deferred message due now (postqueue -f, sendmail -q). */
+  async makeDeferredDue(): Promise<void> {
+    const now = new Date();
+    for (const id of await this.store.list('deferred'))
+      await this.store.setRetryTime('deferred', id, now).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await this.store.close();
+  }
+}
+
+function activeMessage(store: QueueStore, id: string, summary: QueueFileSummary): Tracked {
+  const latest = latestStatuses(summary.statuses);
+  const index = new Map<QueuedRecipient, number>();
+  const recipients: QueuedRecipient[] = [];
+  summary.envelope.recipients.forEach((r, i) => {
+    const s = latest.get(i);
+    if (s && s.status !== 'deferred') return; // already final
+    const q: QueuedRecipient = {
+      address: r.address,
+      ...(r.original ? { original: r.original } : {}),
+      ...(r.orcpt ? { orcpt: r.orcpt } : {}),
+      ...(r.notify ? { notify: r.notify } : {}),
+    };
+    index.set(q, i);
+    recipients.push(q);
+  });
+  const message: ActiveMessage = {
+    id,
+    sender: summary.envelope.sender,
+    recipients,
+    arrivalTime: new Date(summary.envelope.arrivalTime),
+    activeTime: new Date(),
+    size: summary.size,
+    openContent: () => lazyStream(() => store.openContent('active', id)),
+  };
+  return { message, index };
+}
+
+/** A Readable that opens the queue file only when first read (openContent is async). */
+function lazyStream(open: () => Promise<Readable>): Readable {
+  async function* gen(): AsyncGenerator<Buffer> {
+    for await (const chunk of await open()) yield chunk as Buffer;
+  }
+  return Readable.from(gen());
+}
+
+/** Open the queue, run start-up recovery (tmp/ emptied, active/ back to incoming/). */
+export async function openQueue(config: DaemonConfig, log: MailLog): Promise<QueueAdapter> {
+  const store = await QueueStore.open({
+    queueDirectory: config.get('queue_directory'),
+    enableLongQueueIds: config.bool('enable_long_queue_ids'),
+  });
+  await recoverQueue(store, log);
+  return new QueueAdapter(store, config, log);
 }

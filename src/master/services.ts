@@ -3,7 +3,7 @@
 // without a host get one per inet_interfaces address, filtered by inet_protocols, as Postfix
 // master(8) does.
 import { isIP } from 'node:net';
-import { ConfigError, type DaemonConfig, type MasterService } from './config-adapter.js';
+import { ConfigError, serviceDaemonConfig, type DaemonConfig, type MasterService } from './config-adapter.js';
 
 export interface ListenEndpoint {
   host: string;
@@ -68,7 +68,7 @@ export function planServices(config: DaemonConfig): ServicePlan {
       const endpoints = ep.host
         ? [{ host: ep.host, port: ep.port }]
         : interfaceAddresses(config).map((a) => ({ ...a, port: ep.port }));
-      smtp.push({ key, entry, endpoints, config: config.withOverrides(entry.overrides) });
+      smtp.push({ key, entry, endpoints, config: serviceDaemonConfig(config, entry) });
     } else {
       if (!roles.has(entry.command)) roles.set(entry.command, entry);
     }

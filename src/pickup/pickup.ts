@@ -1,29 +1,18 @@
 // pickup(8): moves files from maildrop into the queue through cleanup, in the local
-// rewriting context, logging "QUEUEID: uid=N from=<sender>". Runs at start, when triggered
+// rewriting context, logging "QUEUEID: uid=N from=<sender>" (src/queue's pickupMaildropFile).
+// sendmail writes maildrop files with QueueStore.create(envelope, 'maildrop'), postsuper -r
+// moves queue files there; both are the same queue file format. Runs at start, when triggered
 // (sendmail nudges it), and every `wakeup` seconds of its master.cf entry (Postfix: 60).
-import { createReadStream } from 'node:fs';
-import { open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MessageSink } from '../queue/types.js';
 import type { MailLog } from '../log/maillog.js';
-import type { LocalReceiveContext } from '../master/standin-queue.js';
-import { CorruptMaildropFile, readMaildropFile } from './maildrop-file.js';
+import type { QueueStore } from '../queue/queue-store.js';
+import { pickupMaildropFile, type PickupReceived } from '../queue/pickup.js';
+import { CorruptQueueFileError } from '../queue/queue-file.js';
 
+/** A submission's temporary dot file older than this was abandoned (sendmail killed). */
 const STALE_TEMP_MS = 24 * 3600 * 1000;
-/** First line of a src/queue queue file (docs/queue.md). */
-const QUEUE_FILE_MAGIC = 'OUTPOST-QUEUE 1\n';
-
-async function startsWith(path: string, magic: string): Promise<boolean> {
-  const fh = await open(path, 'r').catch(() => undefined);
-  if (!fh) return false;
-  try {
-    const buf = Buffer.alloc(magic.length);
-    const { bytesRead } = await fh.read(buf, 0, magic.length, 0);
-    return bytesRead === magic.length && buf.toString('latin1') === magic;
-  } finally {
-    await fh.close();
-  }
-}
 
 export class Pickup {
   private running: Promise<void> | undefined;
@@ -31,18 +20,12 @@ export class Pickup {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
-  /**
-   * Files in maildrop that are queue files rather than sendmail submissions (postsuper -r
-   * moves queue files there). WIRING POINT: set to
-   * (name) => pickupMaildropFile(store, name, sink, log) from src/queue/pickup.ts.
-   */
-  requeued: ((name: string) => Promise<unknown>) | undefined;
-
   constructor(
-    private readonly queueDirectory: string,
-    private sink: MessageSink,
+    private readonly store: QueueStore,
+    private readonly sink: MessageSink,
     private readonly log: MailLog,
     private wakeupSeconds: number,
+    private readonly received?: PickupReceived,
   ) {}
 
   start(): void {
@@ -92,15 +75,14 @@ export class Pickup {
   }
 
   private async scanOnce(): Promise<void> {
-    const dir = join(this.queueDirectory, 'maildrop');
+    const dir = join(this.store.directory, 'maildrop');
     for (const name of (await readdir(dir)).sort()) {
       if (this.stopped) return;
-      const path = join(dir, name);
-      if (name.startsWith('.')) {
-        await this.removeStaleTemp(path);
-        continue;
-      }
-      await this.pickOne(path, name);
+      if (name.startsWith('.')) await this.removeStaleTemp(join(dir, name));
+    }
+    for (const id of await this.store.list('maildrop')) {
+      if (this.stopped) return;
+      await this.pickOne(id);
     }
   }
 
@@ -109,60 +91,15 @@ export class Pickup {
     if (st && Date.now() - st.mtimeMs > STALE_TEMP_MS) await unlink(path).catch(() => undefined);
   }
 
-  private async pickOne(path: string, name: string): Promise<void> {
-    let st;
+  private async pickOne(id: string): Promise<void> {
     try {
-      st = await stat(path);
-    } catch {
-      return; // picked up meanwhile
-    }
-    if (!st.isFile()) return;
-    if (this.requeued && (await startsWith(path, QUEUE_FILE_MAGIC))) {
-      await this.requeued(name);
-      return;
-    }
-    let parsed;
-    try {
-      parsed = await readMaildropFile(path);
+      await pickupMaildropFile(this.store, id, this.sink, this.log, this.received);
     } catch (err) {
-      if (!(err instanceof CorruptMaildropFile)) throw err;
-      this.log.warn('pickup', `maildrop/${name}: ${err.message}; moved to corrupt`);
-      await rename(path, join(this.queueDirectory, 'corrupt', name)).catch(() => unlink(path));
-      return;
+      if (!(err instanceof CorruptQueueFileError)) throw err;
+      this.log.warn('pickup', `maildrop/${id}: ${err.message}; moved to corrupt`);
+      await rename(this.store.path('maildrop', id), this.store.path('corrupt', id)).catch(() =>
+        unlink(this.store.path('maildrop', id)),
+      );
     }
-    const { submission, contentLength } = parsed;
-    const context: LocalReceiveContext = { service: 'pickup', localRewriteContext: true, uid: st.uid };
-    if (submission.fullName) context.senderFullName = submission.fullName;
-    const writer = await this.sink.open(
-      {
-        sender: submission.sender,
-        recipients: submission.recipients.map((address) => ({
-          address,
-          ...(submission.notify ? { notify: submission.notify } : {}),
-        })),
-        ...(submission.ret ? { ret: submission.ret } : {}),
-        ...(submission.envid ? { envid: submission.envid } : {}),
-        ...(submission.body ? { body: submission.body } : {}),
-      },
-      context,
-    );
-    try {
-      if (contentLength > 0) {
-        for await (const chunk of createReadStream(path, { start: 0, end: contentLength - 1 })) {
-          await writer.write(chunk as Buffer);
-        }
-      }
-      const id = await writer.commit();
-      this.log.info('pickup', `${id}: uid=${st.uid} from=<${submission.sender}>`);
-    } catch (err) {
-      await writer.abort();
-      throw err;
-    }
-    // Only after the queue file is safely committed does the maildrop copy go away.
-    await unlink(path);
-  }
-
-  setSink(sink: MessageSink): void {
-    this.sink = sink;
   }
 }

@@ -3,7 +3,7 @@
 // service (templates, delay warnings, DSN options) is a later issue.
 import type { MessageSink } from '../queue/types.js';
 import type { ActiveMessage } from '../master/queue-adapter.js';
-import { rfc5322Date } from '../master/mail-date.js';
+import { mailDate } from '../cleanup/mail-date.js';
 
 export interface BouncedRecipient {
   address: string;
@@ -24,7 +24,7 @@ export async function sendBounceNotice(
     `From: MAILER-DAEMON@${myhostname} (Mail Delivery System)`,
     'Subject: Undelivered Mail Returned to Sender',
     `To: ${message.sender}`,
-    `Date: ${rfc5322Date(now)}`,
+    `Date: ${mailDate(now)}`,
     'Auto-Submitted: auto-replied',
     'MIME-Version: 1.0',
     `Content-Type: multipart/report; report-type=delivery-status;\n\tboundary="${boundary}"`,
@@ -48,7 +48,7 @@ export async function sendBounceNotice(
     '',
     `Reporting-MTA: dns; ${myhostname}`,
     `X-Postfix-Queue-ID: ${message.id}`,
-    `Arrival-Date: ${rfc5322Date(message.arrivalTime)}`,
+    `Arrival-Date: ${mailDate(message.arrivalTime)}`,
     ...bounced.flatMap((b) => [
       '',
       `Final-Recipient: rfc822; ${b.address}`,

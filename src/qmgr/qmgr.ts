@@ -26,9 +26,8 @@ export class QueueManager {
     private wakeupSeconds: number,
   ) {}
 
-  /** Recover the active queue (crash or stop mid-delivery), then run. */
+  /** Start scanning (openQueue already moved a crashed run's active/ back to incoming/). */
   async start(): Promise<void> {
-    await this.queue.recoverActive();
     this.schedule();
     this.trigger();
   }
@@ -144,7 +143,6 @@ export class QueueManager {
     const ageSeconds = (Date.now() - message.arrivalTime.getTime()) / 1000;
     const lifetime = this.config.time(
       message.sender === '' ? 'bounce_queue_lifetime' : 'maximal_queue_lifetime',
-      'd',
     );
     if (deferrals.length > 0 && ageSeconds >= lifetime) {
       this.log.info('qmgr', `${message.id}: from=<${message.sender}>, status=expired, returned to sender`);

@@ -12,7 +12,11 @@ export class DirectorySyncer {
   /** Number of fsync(2) calls made; the benchmark reports it. */
   syncCount = 0;
 
-  constructor(readonly directory: string) {}
+  constructor(
+    readonly directory: string,
+    /** A directory we may write but not read (EACCES on open) is not fsync'd at all. */
+    private readonly bestEffort = false,
+  ) {}
 
   /** Resolves once every rename into the directory made before this call is on disk. */
   sync(): Promise<void> {
@@ -33,7 +37,14 @@ export class DirectorySyncer {
   private start(): Promise<void> {
     const run = (async () => {
       this.handle ??= open(this.directory, 'r');
-      const fh = await this.handle;
+      let fh: FileHandle;
+      try {
+        fh = await this.handle;
+      } catch (err) {
+        this.handle = undefined;
+        if (this.bestEffort && (err as NodeJS.ErrnoException).code === 'EACCES') return;
+        throw err;
+      }
       this.syncCount++;
       await fh.sync();
     })();
@@ -48,6 +59,10 @@ export class DirectorySyncer {
   async close(): Promise<void> {
     const h = this.handle;
     this.handle = undefined;
-    if (h) await (await h).close();
+    if (h)
+      await h.then(
+        (fh) => fh.close(),
+        () => undefined,
+      );
   }
 }

@@ -9,12 +9,21 @@ import type { MailLog } from '../log/maillog.js';
 import type { MessageSink } from './types.js';
 import { pendingRecipients } from './queue-file.js';
 import type { QueueStore } from './queue-store.js';
+import { mailDate } from '../cleanup/mail-date.js';
+
+/** What pickup(8) needs for the Received: header it puts on local submissions. */
+export interface PickupReceived {
+  myhostname: string;
+  /** mail_name (Postfix). */
+  mailName: string;
+}
 
 export async function pickupMaildropFile(
   store: QueueStore,
   id: string,
   sink: MessageSink,
   log?: MailLog,
+  received?: PickupReceived,
 ): Promise<string | undefined> {
   let summary;
   try {
@@ -31,6 +40,15 @@ export async function pickupMaildropFile(
     { ...context, service: 'pickup', ...(senderFullName !== undefined ? { senderFullName } : {}) },
   );
   try {
+    // Like Postfix's pickup: a sendmail submission gets "Received: by host (Postfix, from
+    // userid N)" first; a requeued queue file (postsuper -r) already has its headers.
+    if (received && context.service === 'sendmail' && writer.queueId) {
+      const header =
+        `Received: by ${received.myhostname} (${received.mailName}, from userid ${context.uid ?? 0})\n` +
+        `\tid ${writer.queueId}; ${mailDate(new Date(env.arrivalTime))}\n`;
+      const r = writer.write(Buffer.from(header, 'latin1'));
+      if (r !== true && r !== false) await r;
+    }
     const content = await store.openContent('maildrop', id);
     await pipeline(
       content,

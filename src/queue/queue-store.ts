@@ -43,7 +43,9 @@ export class QueueStore {
   syncer(queue: QueueName): DirectorySyncer {
     let s = this.syncers.get(queue);
     if (!s) {
-      s = new DirectorySyncer(queuePath(this.directory, queue));
+      // maildrop is 1730: a postdrop member may add files but not open the directory to
+      // fsync it; the file itself was fsync'd (Postfix's postdrop has the same limit).
+      s = new DirectorySyncer(queuePath(this.directory, queue), queue === 'maildrop');
       this.syncers.set(queue, s);
     }
     return s;
@@ -57,12 +59,16 @@ export class QueueStore {
     envelope: Omit<QueueEnvelope, 'arrivalTime'> & { arrivalTime?: number },
     queue: QueueName = 'incoming',
   ): Promise<QueueFileWriter> {
-    const tmpPath = queuePath(
-      this.directory,
-      TMP_DIR,
-      `${process.pid}.${++tempCounter}.${randomBytes(4).toString('hex')}`,
-    );
-    const fh = await open(tmpPath, 'wx', 0o600);
+    const tmpName = `${process.pid}.${++tempCounter}.${randomBytes(4).toString('hex')}`;
+    // Local submissions (sendmail, as any user in setgid_group) may write only into maildrop
+    // (1730), so their temporary file is a dot name there, which pickup and list() skip.
+    // 0644: pickup runs as mail_owner and must read files owned by the submitting user; the
+    // 1730 directory keeps other users from listing or opening them.
+    const submission = queue === 'maildrop';
+    const tmpPath = submission
+      ? queuePath(this.directory, 'maildrop', `.t${tmpName}`)
+      : queuePath(this.directory, TMP_DIR, tmpName);
+    const fh = await open(tmpPath, 'wx', submission ? 0o644 : 0o600);
     try {
       const st = await fh.stat({ bigint: true });
       const created = new Date();

@@ -7,6 +7,12 @@
 export interface EnvelopeRecipient {
   /** Recipient address as received (after RFC 5321 unquoting of the path, no angle brackets). */
   address: string;
+  /**
+   * The address before cleanup qualified it (Postfix's original recipient, logged as orig_to
+   * and shown in X-Original-To:); absent when cleanup did not change it. Optional, so
+   * receivers never set it.
+   */
+  original?: string;
   /** RFC 3461 ORCPT, when the client sent one. */
   orcpt?: string;
   /** RFC 3461 NOTIFY keywords (e.g. ["SUCCESS", "FAILURE"]), when given. */

@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { LocalDeliveryAgent } from '../../src/delivery/local/agent.js';
-import { parseMainCf } from '../../src/master/standin-config.js';
 import { loadDaemonConfig } from '../../src/master/config-adapter.js';
 import type { ActiveMessage } from '../../src/master/queue-adapter.js';
 import type { Envelope, MessageSink } from '../../src/queue/types.js';
@@ -207,5 +206,4 @@ test('aliases(5) parsing: continuation lines, comments, quoted names, file:line 
     /\/etc\/aliases, line 2: missing colon/,
   );
   assert.deepEqual(splitAliasTargets('a, "|cmd arg, more", /f'), ['a', '|cmd arg, more', '/f']);
-  assert.deepEqual(parseMainCf('a = 1\n b\n', 'm'), { a: '1 b' });
 });

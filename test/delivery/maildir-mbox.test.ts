@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { deliverToMaildir } from '../../src/delivery/local/maildir.js';
 import { deliverToMbox, quoteFromLines, MailboxLockedError } from '../../src/delivery/local/mbox.js';
 import { mboxFromLine, deliveredHeaders } from '../../src/delivery/local/delivered-headers.js';
-import { asctime } from '../../src/master/mail-date.js';
+import { asctime } from '../../src/cleanup/mail-date.js';
 
 const dirs: string[] = [];
 after(async () => {

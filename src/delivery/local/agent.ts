@@ -16,7 +16,7 @@ import type { MessageSink } from '../../queue/types.js';
 import type { ActiveMessage, QueuedRecipient } from '../../master/queue-adapter.js';
 import type { DaemonConfig } from '../../master/config-adapter.js';
 import { parseHeaderBlock, headerValue } from '../../master/header-block.js';
-import { asctime } from '../../master/mail-date.js';
+import { asctime } from '../../cleanup/mail-date.js';
 import { deliverToMaildir } from './maildir.js';
 import { deliverToMbox } from './mbox.js';
 import { deliveredHeaders, mboxFromLine } from './delivered-headers.js';
