@@ -12,6 +12,7 @@ export const format: CompiledFormat = {
   defaultNul: false,
   needsSortedKeys: false,
   canUpdate: false,
+  batchReads: true,
   canSequence: false,
   duplicateWarning: (name, key) => `${name}: duplicate entry: "${key}"`,
   write: writeCdbFile,

@@ -28,6 +28,11 @@ export interface CompiledFormat {
   duplicateWarning(name: string, key: string): string;
   /** Streams the file for the live entries of the store. */
   write(store: EntryStore, sink: FileSink): void;
+  /**
+   * The reader answers batches in file order (RawReader.getBatch), so positionalReads pays
+   * off; formats without it keep loading the file whole.
+   */
+  readonly batchReads?: boolean;
   /** A reader for the file; may throw CorruptFileError or TableError. */
   reader(src: ByteSource, dbPath: string, name: string): RawReader;
 }
@@ -75,7 +80,7 @@ export class CompiledTable implements LookupTable {
     this.fold = options.foldCase ?? true;
     this.utf8 = options.utf8 ?? true;
     this.warn = options.warn ?? defaultWarn;
-    this.memoryLimit = options.positionalReads === true ? 0 : undefined;
+    this.memoryLimit = options.positionalReads === true && format.batchReads === true ? 0 : undefined;
     this.nul = options.nulTerminated === undefined ? 'both' : options.nulTerminated ? 'with' : 'without';
   }
 

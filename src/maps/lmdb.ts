@@ -12,6 +12,7 @@ export const format: CompiledFormat = {
   defaultNul: true,
   needsSortedKeys: true,
   canUpdate: true,
+  batchReads: true,
   canSequence: true,
   duplicateWarning: (name, key) => `lmdb:${name}: duplicate entry: "${key}"`,
   write: writeLmdbFile,
