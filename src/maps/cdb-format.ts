@@ -51,10 +51,16 @@ export function writeCdbFile(store: EntryStore, sink: FileSink): void {
     const out = sink.buf;
     put32(out, o, kl);
     put32(out, o + 4, vl);
-    copyBytes(buf, ko, out, o + 8, kl);
+    // Copy the key and hash it in one loop (one pass over a million keys instead of two).
+    let h = 5381;
+    for (let x = 0; x < kl; x++) {
+      const c = buf[ko + x]!;
+      out[o + 8 + x] = c;
+      h = ((h << 5) + h) ^ c;
+    }
+    h >>>= 0;
     copyBytes(buf, valOff[i]!, out, o + 8 + kl, vl);
     sink.commit(rec);
-    const h = cdbHashBytes(buf, ko, kl);
     hashes[j] = h;
     positions[j] = pos;
     perTable[h & 255]!++;
