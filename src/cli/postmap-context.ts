@@ -5,18 +5,42 @@ import { PROG, type Flags } from './postmap-options.js';
 
 /** Writes to stdout in large chunks (bulk queries print hundreds of thousands of lines). */
 export class Output {
-  private parts: string[] = [];
-  private bytes = 0;
+  private buf = Buffer.allocUnsafe(1 << 16);
+  private used = 0;
+
   line(s: string): void {
-    this.parts.push(s);
-    this.bytes += s.length;
-    if (this.bytes >= 1 << 16) this.flush();
+    const n = Buffer.byteLength(s, 'utf8');
+    if (this.used + n > this.buf.length) {
+      this.flush();
+      if (n > this.buf.length) {
+        process.stdout.write(s);
+        return;
+      }
+    }
+    this.used += this.buf.write(s, this.used, 'utf8');
   }
+
+  /** "key<TAB>value<NEWLINE>" from bytes, without making strings (postmap -q -). */
+  answer(key: Uint8Array, ko: number, kl: number, value: Uint8Array, vo: number, vl: number): void {
+    const n = kl + vl + 2;
+    if (this.used + n > this.buf.length) {
+      this.flush();
+      if (n > this.buf.length) this.buf = Buffer.allocUnsafe(n);
+    }
+    const b = this.buf;
+    let u = this.used;
+    for (let i = 0; i < kl; i++) b[u++] = key[ko + i]!;
+    b[u++] = 9;
+    for (let i = 0; i < vl; i++) b[u++] = value[vo + i]!;
+    b[u++] = 10;
+    this.used = u;
+  }
+
   flush(): void {
-    if (this.parts.length === 0) return;
-    process.stdout.write(this.parts.join(''));
-    this.parts = [];
-    this.bytes = 0;
+    if (this.used === 0) return;
+    // A copy: a stream may keep the chunk after write() returns.
+    process.stdout.write(Buffer.from(this.buf.subarray(0, this.used)));
+    this.used = 0;
   }
 }
 
@@ -76,4 +100,26 @@ export async function forEachStdinLine(fn: (line: string) => Promise<void> | voi
     const r = fn(carry.toString('utf8'));
     if (r !== undefined) await r;
   }
+}
+
+/**
+ * Calls fn with stdin in batches of whole lines (about `max` bytes each): every line in `buf`
+ * ends with a newline except, at end of input, a last line without one. Output is buffered
+ * anyway (Output), so answering a batch at a time changes nothing a reader of stdout can see
+ * before end of input or 64 KiB of answers.
+ */
+export async function forEachStdinBatch(max: number, fn: (buf: Buffer) => Promise<void>): Promise<void> {
+  let parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    parts.push(chunk);
+    size += chunk.length;
+    if (size < max) continue;
+    const all = Buffer.concat(parts, size);
+    const cut = all.lastIndexOf(10) + 1;
+    parts = cut < all.length ? [all.subarray(cut)] : [];
+    size = all.length - cut;
+    if (cut > 0) await fn(all.subarray(0, cut));
+  }
+  if (size > 0) await fn(Buffer.concat(parts, size));
 }

@@ -1,17 +1,21 @@
 // postmap -q key, -q - and -s.
-import { CompiledTable } from '../maps/compiled-table.js';
+import { CompiledTable, type BatchAnswers } from '../maps/compiled-table.js';
 import { openTable } from '../maps/registry.js';
 import { TableError, type LookupTable } from '../maps/types.js';
-import { forEachStdinLine, openOptions, splitMap, warn, type Context } from './postmap-context.js';
+import { forEachStdinBatch, openOptions, splitMap, warn, type Context } from './postmap-context.js';
 import { Fatal } from './postmap-options.js';
 
-export async function openForQuery(ctx: Context, arg: string): Promise<LookupTable> {
+/**
+ * `positionalReads`: for -q, which touches a compiled file once, reading the pages a lookup
+ * needs costs less than loading the whole file (not for -s, which reads all of it).
+ */
+export async function openForQuery(ctx: Context, arg: string, positionalReads = true): Promise<LookupTable> {
   const { type, name } = splitMap(ctx, arg);
   if (type === '' || name === '') {
     throw new Fatal(`open dictionary: expecting "type:name" form instead of "${type}:${name}"`);
   }
   try {
-    return await openTable(`${type}:${name}`, openOptions(ctx));
+    return await openTable(`${type}:${name}`, { ...openOptions(ctx), positionalReads });
   } catch (err) {
     if (err instanceof TableError) {
       // The registry adds why a driver is missing; postmap says what Postfix says.
@@ -52,6 +56,9 @@ export async function querySingle(ctx: Context, key: string): Promise<number> {
   return 1;
 }
 
+/** Bytes of keys answered per batch: bounds memory while keeping passes over a file few. */
+const BATCH_BYTES = 16 << 20;
+
 export async function queryBulk(ctx: Context): Promise<number> {
   const tables: (LookupTable | undefined)[] = ctx.flags.args.map(() => undefined);
   let found = false;
@@ -71,8 +78,8 @@ export async function queryBulk(ctx: Context): Promise<number> {
     }
   };
   // The common case stays synchronous: no promise per key.
-  const resolve = (key: string): Promise<void> | undefined => {
-    for (let n = 0; n < tables.length; n++) {
+  const resolve = (key: string, from: number): Promise<void> | undefined => {
+    for (let n = from; n < tables.length; n++) {
       const t = tables[n] as (LookupTable & SyncLookup) | undefined;
       if (t?.lookupSync === undefined) return resolveAsync(key, n);
       let value: string | undefined;
@@ -89,9 +96,89 @@ export async function queryBulk(ctx: Context): Promise<number> {
     }
     return undefined;
   };
-  await forEachStdinLine(resolve);
+  await forEachStdinBatch(BATCH_BYTES, async (buf) => {
+    const starts: number[] = [];
+    const ends: number[] = [];
+    for (let p = 0; p < buf.length; ) {
+      let nl = buf.indexOf(10, p);
+      if (nl < 0) nl = buf.length;
+      starts.push(p);
+      ends.push(nl);
+      p = nl + 1;
+    }
+    if (starts.length === 0) return;
+    const first = (tables[0] ??= await openForQuery(ctx, ctx.flags.args[0]!));
+    const batch = first instanceof CompiledTable ? firstTableBatch(ctx, first, buf, starts, ends) : undefined;
+    for (let j = 0; j < starts.length; j++) {
+      const e = batch?.index[j] ?? -1;
+      let r: Promise<void> | undefined;
+      if (e >= 0) {
+        const ans = batch!.answers;
+        if (ans.found[e] === 1) {
+          if (ans.len[e] === 0)
+            emptyValueWarning(`${first.type}:${first.name}`, buf.toString('utf8', starts[j], ends[j]));
+          out.answer(buf, starts[j]!, ends[j]! - starts[j]!, ans.bytes, ans.off[e]!, ans.len[e]!);
+          found = true;
+          continue;
+        }
+        if (tables.length > 1) r = resolve(buf.toString('utf8', starts[j], ends[j]), 1);
+      } else r = resolve(buf.toString('utf8', starts[j], ends[j]), 0);
+      if (r !== undefined) await r;
+    }
+  });
   await Promise.all(tables.map((t) => t?.close()));
   return found ? 0 : 1;
+}
+
+/**
+ * The first table's answers for the non-empty ASCII lines of a batch in one pass over its
+ * file, with keys folded as bytes (ASCII folding is A-Z to a-z, as foldText()). index[j] is
+ * line j's place in the answers, or -1 for lines left to the key-by-key path (non-ASCII or
+ * empty keys; or all of them after a file problem, which that path reports as Postfix does).
+ */
+function firstTableBatch(
+  ctx: Context,
+  table: CompiledTable,
+  buf: Buffer,
+  starts: number[],
+  ends: number[],
+): { index: Int32Array; answers: BatchAnswers } | undefined {
+  const lines = starts.length;
+  const index = new Int32Array(lines).fill(-1);
+  const bytes = Buffer.allocUnsafe(buf.length + 1);
+  const off = new Uint32Array(lines);
+  const len = new Uint32Array(lines);
+  const fold = ctx.flags.foldCase;
+  let count = 0;
+  let used = 0;
+  for (let j = 0; j < lines; j++) {
+    const s = starts[j]!;
+    const e = ends[j]!;
+    if (e === s) continue;
+    let ascii = true;
+    for (let i = s; i < e; i++) {
+      let c = buf[i]!;
+      if (c >= 0x80) {
+        ascii = false;
+        break;
+      }
+      if (fold && c >= 65 && c <= 90) c += 32;
+      bytes[used + i - s] = c;
+    }
+    if (!ascii) continue;
+    bytes[used + e - s] = 0;
+    index[j] = count;
+    off[count] = used;
+    len[count] = e - s;
+    count++;
+    used += e - s + 1;
+  }
+  try {
+    return { index, answers: table.lookupBatchBytes({ bytes, off, len, count }) };
+  } catch (err) {
+    if (err instanceof TableError) return undefined;
+    throw err;
+  }
 }
 
 export async function sequence(ctx: Context): Promise<number> {
@@ -99,7 +186,9 @@ export async function sequence(ctx: Context): Promise<number> {
   if (arg === undefined) return 1;
   const { type } = splitMap(ctx, arg);
   if (type === 'proxy') throw new Fatal("can't sequence maps via the proxy service");
-  const t = (await openForQuery(ctx, arg)) as LookupTable & { entries?: () => Iterable<[string, string]> };
+  const t = (await openForQuery(ctx, arg, false)) as LookupTable & {
+    entries?: () => Iterable<[string, string]>;
+  };
   const notSupported = (): Fatal => {
     // Postfix names a cdb table by its file name here.
     const name = t instanceof CompiledTable && t.type === 'cdb' ? t.dbPath : t.name;

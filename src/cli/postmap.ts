@@ -4,8 +4,8 @@
 import { ConfigError, readPostmapConfig } from './postmap-config.js';
 import { Output, printable, type Context } from './postmap-context.js';
 import { Fatal, parseFlags, PROG, USAGE } from './postmap-options.js';
-import { queryBulk, querySingle, sequence } from './postmap-query.js';
-import { buildOne, deleteKeys, incremental } from './postmap-update.js';
+// postmap-query and postmap-update are imported when needed: start-up time counts in every
+// postmap run (bench/RESULTS.md), and a query needs none of the build code.
 
 export async function main(argv: string[]): Promise<number> {
   const out = new Output();
@@ -30,14 +30,19 @@ export async function main(argv: string[]): Promise<number> {
     }
     let rc = 0;
     if (flags.deleteKey !== undefined) {
+      const { deleteKeys } = await import('./postmap-update.js');
       rc = await deleteKeys(ctx, flags.deleteKey === '-' ? 'stdin' : [flags.deleteKey]);
     } else if (flags.query !== undefined) {
+      const { queryBulk, querySingle } = await import('./postmap-query.js');
       rc = flags.query === '-' ? await queryBulk(ctx) : await querySingle(ctx, flags.query);
     } else if (flags.sequence) {
+      const { sequence } = await import('./postmap-query.js');
       rc = await sequence(ctx);
     } else if (flags.incremental) {
+      const { incremental } = await import('./postmap-update.js');
       await incremental(ctx);
     } else {
+      const { buildOne } = await import('./postmap-update.js');
       for (const arg of flags.args) await buildOne(ctx, arg);
     }
     out.flush();

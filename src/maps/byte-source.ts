@@ -21,6 +21,8 @@ export interface ByteSource {
   view(pos: number, len: number): number;
   /** A copy of [pos, pos+len) (fewer bytes at end of file). */
   read(pos: number, len: number): Buffer;
+  /** A forward window for batch lookups; only sources that read the file positionally have it. */
+  window?(): WindowSource;
   close(): void;
 }
 
@@ -63,7 +65,8 @@ export class FdSource implements ByteSource {
   ) {
     this.size = fstatSync(fd).size;
     const n = Math.max(16, Math.floor(cacheBytes / FdSource.BLOCK));
-    this.pool = Buffer.alloc(n * FdSource.BLOCK);
+    // Not zero-filled: untouched blocks then cost no memory (fresh pages are expensive).
+    this.pool = Buffer.allocUnsafe(n * FdSource.BLOCK);
     this.blockOf = new Float64Array(n).fill(-1);
     this.used = new Uint8Array(n);
     this.buf = this.pool;
@@ -109,6 +112,11 @@ export class FdSource implements ByteSource {
     if (this.fill(this.scratch, 0, pos, len) !== len) throw new ShortReadError(`short read at ${pos}`);
     this.buf = this.scratch;
     return 0;
+  }
+
+  /** A forward window on the same file, for batch lookups. */
+  window(): WindowSource {
+    return new WindowSource(this.fd, this.size);
   }
 
   read(pos: number, len: number): Buffer {
@@ -175,4 +183,101 @@ export function equalBytes(key: Uint8Array, b: Uint8Array, off: number, len: num
   if (key.length !== len) return false;
   for (let i = 0; i < len; i++) if (key[i] !== b[off + i]) return false;
   return true;
+}
+
+/**
+ * Forward reads through one reused window (1 MiB or the largest request): for batch lookups
+ * that visit file positions in increasing order, each byte is read about once, in a few large
+ * reads, into memory that is faulted in once. (Fresh memory for a whole-file copy costs more
+ * than the lookups on small VMs; so does one read() system call per key.) A position before
+ * the window is read again: correct, only slower.
+ */
+export class WindowSource {
+  static readonly WINDOW = 1 << 20;
+  buf: Buffer = Buffer.allocUnsafe(WindowSource.WINDOW);
+  private start = 0;
+  private end = 0;
+
+  constructor(
+    private readonly fd: number,
+    readonly size: number,
+  ) {}
+
+  /** Makes [pos, pos+len) readable in `buf`; returns the offset. Throws past end of file. */
+  view(pos: number, len: number): number {
+    if (pos >= this.start && pos + len <= this.end) return pos - this.start;
+    if (pos < 0 || pos + len > this.size) throw new ShortReadError(`read past end of file at ${pos}`);
+    // From the start of pos's 64 KiB bucket: windowOrder() leaves positions unsorted within one.
+    const from = pos - (pos % BUCKET);
+    if (pos - from + len > this.buf.length) this.buf = Buffer.allocUnsafe(pos - from + len);
+    const want = Math.min(this.buf.length, this.size - from);
+    let done = 0;
+    while (done < want) {
+      const r = readSync(this.fd, this.buf, done, want - done, from + done);
+      if (r === 0) break;
+      done += r;
+    }
+    if (done < pos - from + len) throw new ShortReadError(`short read at ${pos}`);
+    this.start = from;
+    this.end = from + done;
+    return pos - from;
+  }
+}
+
+const BUCKET = 1 << 16;
+
+/**
+ * The indexes 0..count-1 ordered by file position, for WindowSource: a counting sort by 64 KiB
+ * bucket (linear time; a comparison sort of 100,000 keys costs more than their lookups).
+ */
+export function windowOrder(pos: Float64Array, count: number, fileSize: number): Uint32Array {
+  const buckets = Math.floor(fileSize / BUCKET) + 2;
+  const start = new Uint32Array(buckets + 1);
+  for (let j = 0; j < count; j++) start[Math.floor(pos[j]! / BUCKET) + 1]!++;
+  for (let b = 0; b < buckets; b++) start[b + 1]! += start[b]!;
+  const out = new Uint32Array(count);
+  for (let j = 0; j < count; j++) out[start[Math.floor(pos[j]! / BUCKET)]!++] = j;
+  return out;
+}
+
+/** Many keys in one buffer: key j is bytes[off[j], off[j] + len[j]). */
+export interface KeyBatch {
+  readonly bytes: Uint8Array;
+  readonly off: Uint32Array;
+  readonly len: Uint32Array;
+  readonly count: number;
+}
+
+/** Called with a found key's index and its stored value bytes b[off, off+len). */
+export type BatchHit = (j: number, b: Uint8Array, off: number, len: number) => void;
+
+/** Like equalBytes for a key of a batch. */
+export function equalAt(
+  a: Uint8Array,
+  ao: number,
+  al: number,
+  b: Uint8Array,
+  bo: number,
+  bl: number,
+): boolean {
+  if (al !== bl) return false;
+  for (let i = 0; i < al; i++) if (a[ao + i] !== b[bo + i]) return false;
+  return true;
+}
+
+/** Like compareBytes for a key of a batch. */
+export function compareAt(
+  a: Uint8Array,
+  ao: number,
+  al: number,
+  b: Uint8Array,
+  bo: number,
+  bl: number,
+): number {
+  const n = al < bl ? al : bl;
+  for (let i = 0; i < n; i++) {
+    const d = a[ao + i]! - b[bo + i]!;
+    if (d !== 0) return d;
+  }
+  return al - bl;
 }

@@ -5,7 +5,17 @@
 // Hash: h = 5381; h = ((h << 5) + h) ^ byte. Table h & 255, first slot (h >>> 8) % slots.
 import { CorruptFileError, type RawReader } from './raw-table.js';
 import { copyBytes, type EntryStore } from './entry-store.js';
-import { equalBytes, put32, u32, wordBytes, type ByteSource } from './byte-source.js';
+import {
+  equalAt,
+  equalBytes,
+  put32,
+  u32,
+  windowOrder,
+  wordBytes,
+  type BatchHit,
+  type ByteSource,
+  type KeyBatch,
+} from './byte-source.js';
 import type { FileSink } from './atomic-file.js';
 
 const HEADER = 2048;
@@ -41,10 +51,16 @@ export function writeCdbFile(store: EntryStore, sink: FileSink): void {
     const out = sink.buf;
     put32(out, o, kl);
     put32(out, o + 4, vl);
-    copyBytes(buf, ko, out, o + 8, kl);
+    // Copy the key and hash it in one loop (one pass over a million keys instead of two).
+    let h = 5381;
+    for (let x = 0; x < kl; x++) {
+      const c = buf[ko + x]!;
+      out[o + 8 + x] = c;
+      h = ((h << 5) + h) ^ c;
+    }
+    h >>>= 0;
     copyBytes(buf, valOff[i]!, out, o + 8 + kl, vl);
     sink.commit(rec);
-    const h = cdbHashBytes(buf, ko, kl);
     hashes[j] = h;
     positions[j] = pos;
     perTable[h & 255]!++;
@@ -109,6 +125,76 @@ export class CdbReader implements RawReader {
       s = s + 1 === slots ? 0 : s + 1;
     }
     return undefined;
+  }
+
+  /**
+   * Batch get(): first every key's hash-table probes in slot order, then the candidate records
+   * in file order, each through one forward window. With a match in several probes (not
+   * written by Postfix or Outpost), the first probe wins, as in get().
+   */
+  getBatch(keys: KeyBatch, hit: BatchHit): void {
+    const n = keys.count;
+    const { bytes, off, len } = keys;
+    const w = this.src.window?.();
+    if (w === undefined) {
+      for (let j = 0; j < n; j++) {
+        const v = this.get(Buffer.from(bytes.subarray(off[j]!, off[j]! + len[j]!)));
+        if (v !== undefined) hit(j, v, 0, v.length);
+      }
+      return;
+    }
+    const head = Buffer.from(w.buf.subarray(w.view(0, HEADER), HEADER));
+    const hashes = new Uint32Array(n);
+    const first = new Float64Array(n);
+    for (let j = 0; j < n; j++) {
+      const h = cdbHashBytes(bytes, off[j]!, len[j]!);
+      const tpos = u32(head, (h & 255) * 8);
+      const slots = u32(head, (h & 255) * 8 + 4);
+      hashes[j] = h;
+      if (slots !== 0 && tpos + slots * 8 > w.size)
+        throw new CorruptFileError('hash table beyond end of file');
+      first[j] = slots === 0 ? 0 : tpos + ((h >>> 8) % slots) * 8;
+    }
+    const candKey: number[] = [];
+    const candPos: number[] = [];
+    const bySlot = windowOrder(first, n, w.size);
+    for (let x = 0; x < n; x++) {
+      const j = bySlot[x]!;
+      const h = hashes[j]!;
+      const tpos = u32(head, (h & 255) * 8);
+      const slots = u32(head, (h & 255) * 8 + 4);
+      if (slots === 0) continue;
+      let s = (h >>> 8) % slots;
+      for (let probes = 0; probes < slots; probes++) {
+        const o = w.view(tpos + s * 8, 8);
+        const rpos = u32(w.buf, o + 4);
+        if (rpos === 0) break;
+        if (u32(w.buf, o) === h) {
+          candKey.push(j);
+          candPos.push(rpos);
+        }
+        s = s + 1 === slots ? 0 : s + 1;
+      }
+    }
+    const m = candKey.length;
+    const byPos = windowOrder(Float64Array.from(candPos), m, w.size);
+    const won = new Int32Array(n).fill(-1);
+    for (let x = 0; x < m; x++) {
+      const c = byPos[x]!;
+      const j = candKey[c]!;
+      if (won[j]! >= 0 && won[j]! < c) continue;
+      const rpos = candPos[c]!;
+      let o = w.view(rpos, 8);
+      const klen = u32(w.buf, o);
+      const dlen = u32(w.buf, o + 4);
+      if (klen !== len[j]) continue;
+      o = w.view(rpos + 8, klen + dlen);
+      if (!equalAt(bytes, off[j]!, len[j]!, w.buf, o, klen)) continue;
+      // A later candidate with an earlier probe (never in files Postfix or Outpost write)
+      // calls hit() again for the same key; the last call wins.
+      won[j] = c;
+      hit(j, w.buf, o + klen, dlen);
+    }
   }
 
   *entries(): Iterable<[Buffer, Buffer]> {

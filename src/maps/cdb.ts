@@ -1,7 +1,7 @@
 // cdb: tables: "file.cdb" in the standard cdb format, readable by Postfix's dict_cdb (tinycdb).
 // Postfix writes cdb keys and values WITHOUT a trailing NUL by default and tries both forms on
 // lookup (dict_cdb.c), so files cross-read both ways.
-import { buildFromEntries, type BuildOptions } from './compiled-build.js';
+import type { BuildOptions } from './compiled-build.js';
 import { CompiledTable, type CompiledFormat } from './compiled-table.js';
 import { writeCdbFile, CdbReader } from './cdb-format.js';
 import type { OpenOptions } from './types.js';
@@ -12,6 +12,7 @@ export const format: CompiledFormat = {
   defaultNul: false,
   needsSortedKeys: false,
   canUpdate: false,
+  batchReads: true,
   canSequence: false,
   duplicateWarning: (name, key) => `${name}: duplicate entry: "${key}"`,
   write: writeCdbFile,
@@ -27,5 +28,7 @@ export async function build(
   entries: Iterable<readonly [string, string]>,
   options: BuildOptions = {},
 ): Promise<void> {
+  // Imported when needed: lookups (the daemon, postmap -q) never load the build code.
+  const { buildFromEntries } = await import('./compiled-build.js');
   return buildFromEntries(format, sourcePath, entries, options);
 }

@@ -2,7 +2,8 @@
 // Postfix's trailing-NUL conventions, freshness (a rebuilt file is picked up without restart),
 // the "forgot to run postmap" warning, and turning file problems into TableError.
 import { stat } from 'node:fs/promises';
-import { openByteSource, ShortReadError, type ByteSource } from './byte-source.js';
+import { openByteSource, ShortReadError, type ByteSource, type KeyBatch } from './byte-source.js';
+import { copyBytes } from './entry-store.js';
 import { foldText } from './fold.js';
 import { CorruptFileError, type RawReader } from './raw-table.js';
 import type { EntryStore } from './entry-store.js';
@@ -27,9 +28,17 @@ export interface CompiledFormat {
   duplicateWarning(name: string, key: string): string;
   /** Streams the file for the live entries of the store. */
   write(store: EntryStore, sink: FileSink): void;
+  /**
+   * The reader answers batches in file order (RawReader.getBatch), so positionalReads pays
+   * off; formats without it keep loading the file whole.
+   */
+  readonly batchReads?: boolean;
   /** A reader for the file; may throw CorruptFileError or TableError. */
   reader(src: ByteSource, dbPath: string, name: string): RawReader;
 }
+
+/** lookupBatchBytes() looks up at most this many keys one by one to settle the NUL form. */
+const SINGLE_KEYS = 64;
 
 /** How often, at most, a table checks whether its file was replaced (milliseconds). */
 export const FRESHNESS_INTERVAL_MS = 1000;
@@ -60,6 +69,7 @@ export class CompiledTable implements LookupTable {
   private readonly fold: boolean;
   private readonly utf8: boolean;
   private readonly warn: (m: string) => void;
+  private readonly memoryLimit: number | undefined;
 
   private constructor(
     readonly format: CompiledFormat,
@@ -70,6 +80,7 @@ export class CompiledTable implements LookupTable {
     this.fold = options.foldCase ?? true;
     this.utf8 = options.utf8 ?? true;
     this.warn = options.warn ?? defaultWarn;
+    this.memoryLimit = options.positionalReads === true && format.batchReads === true ? 0 : undefined;
     this.nul = options.nulTerminated === undefined ? 'both' : options.nulTerminated ? 'with' : 'without';
   }
 
@@ -89,7 +100,7 @@ export class CompiledTable implements LookupTable {
     let src: ByteSource;
     try {
       st = await stat(this.dbPath);
-      src = await openByteSource(this.dbPath);
+      src = await openByteSource(this.dbPath, this.memoryLimit);
     } catch (err) {
       throw new TableError(`open database ${this.dbPath}: ${strerror(err)}`, this.spec());
     }
@@ -177,6 +188,98 @@ export class CompiledTable implements LookupTable {
     }
   }
 
+  /**
+   * lookupSync() for many keys (postmap -q -), with the same answers, including how the first
+   * hit (in key order) settles the trailing-NUL convention. Keys are already folded; each is
+   * followed by a NUL byte in keys.bytes (the with-NUL form is one byte longer). Values come
+   * back as stored bytes (cut at a NUL by the caller, as cString()). With positionalReads the
+   * reader visits the file in position order instead of key order (RawReader.getBatch), and
+   * no strings are made per key.
+   */
+  lookupBatchBytes(keys: KeyBatch): BatchAnswers {
+    const snap = this.snap;
+    if (snap === undefined) throw new TableError(`table ${this.spec()} is closed`, this.spec());
+    const m = keys.count;
+    const reader = snap.reader;
+    // Answers for keys [from, to) in one form, indexed from `from`.
+    const batch = (from: number, to: number, withNul: boolean): BatchAnswers => {
+      const n = Math.max(0, to - from);
+      const ans = new BatchAnswers(n);
+      const len = keys.len.slice(from, from + n);
+      if (withNul) for (let j = 0; j < n; j++) len[j]!++;
+      const sub = { bytes: keys.bytes, off: keys.off.subarray(from, from + n), len, count: n };
+      const hit = ans.hit;
+      if (reader.getBatch !== undefined) reader.getBatch(sub, hit);
+      else {
+        for (let j = 0; j < n; j++) {
+          const v = reader.get(Buffer.from(sub.bytes.subarray(sub.off[j]!, sub.off[j]! + len[j]!)));
+          if (v !== undefined) hit(j, v, 0, v.length);
+        }
+      }
+      return ans;
+    };
+    try {
+      // While the trailing-NUL form is open, the first keys go one by one, as in lookupSync():
+      // usually the first key found settles it, and one pass in that form answers the rest.
+      let j = 0;
+      const single = new BatchAnswers(Math.min(m, SINGLE_KEYS));
+      for (; j < m && j < SINGLE_KEYS && this.nul === 'both'; j++) {
+        const plain = keys.bytes.subarray(keys.off[j]!, keys.off[j]! + keys.len[j]!);
+        let v = reader.get(Buffer.from(keys.bytes.subarray(keys.off[j]!, keys.off[j]! + keys.len[j]! + 1)));
+        if (v !== undefined) this.nul = 'with';
+        else {
+          v = reader.get(Buffer.from(plain));
+          if (v !== undefined) this.nul = 'without';
+        }
+        if (v !== undefined) single.hit(j, v, 0, v.length);
+      }
+      let rest: BatchAnswers;
+      if (j === m) return single;
+      if (this.nul !== 'both') rest = batch(j, m, this.nul === 'with');
+      else {
+        // Still open: with NUL for all, then without NUL up to the first hit with NUL.
+        const withNul = batch(j, m, true);
+        const f = j + withNul.firstFound(m - j);
+        const without = batch(j, f, false);
+        const k = j + without.firstFound(f - j);
+        rest = new BatchAnswers(m - j);
+        if (k < f) {
+          this.nul = 'without';
+          rest.copyFrom(without, 0, k - j, f - j);
+          rest.copyFrom(batch(f, m, false), f - j, f - j, m - j);
+        } else {
+          if (f < m) this.nul = 'with';
+          rest.copyFrom(withNul, 0, f - j, m - j);
+        }
+      }
+      if (j === 0) return rest;
+      const out = new BatchAnswers(m);
+      out.copyFrom(single, 0, 0, j);
+      out.copyFrom(rest, j, j, m);
+      return out;
+    } catch (err) {
+      throw this.wrap(err);
+    }
+  }
+
+  /** lookupBatchBytes() for text keys (tests, and callers without byte keys). */
+  lookupBatch(keys: readonly string[]): (string | undefined)[] {
+    const folded = this.fold ? keys.map((k) => foldText(k, this.utf8)) : keys;
+    const m = keys.length;
+    const off = new Uint32Array(m);
+    const len = new Uint32Array(m);
+    let size = 0;
+    for (let j = 0; j < m; j++) {
+      off[j] = size;
+      len[j] = Buffer.byteLength(folded[j]!, 'utf8');
+      size += len[j]! + 1;
+    }
+    const bytes = Buffer.alloc(size);
+    for (let j = 0; j < m; j++) bytes.write(folded[j]!, off[j]!, 'utf8');
+    const ans = this.lookupBatchBytes({ bytes, off, len, count: m });
+    return keys.map((_, j) => (ans.found[j] === 1 ? ans.text(j) : undefined));
+  }
+
   /** Every entry as (key, value) text, in the file's order (postmap -s). */
   *entries(): Iterable<[string, string]> {
     const snap = this.snap;
@@ -204,6 +307,62 @@ export class CompiledTable implements LookupTable {
   async close(): Promise<void> {
     this.snap?.src.close();
     this.snap = undefined;
+  }
+}
+
+/**
+ * Answers of a batch lookup: key j was found when found[j] is 1; its value is
+ * bytes[off[j], off[j] + len[j]), up to the first NUL (as cString()).
+ */
+export class BatchAnswers {
+  readonly found: Uint8Array;
+  readonly off: Uint32Array;
+  readonly len: Uint32Array;
+  bytes: Buffer = Buffer.allocUnsafe(1 << 16);
+  private used = 0;
+
+  constructor(n: number) {
+    this.found = new Uint8Array(n);
+    this.off = new Uint32Array(n);
+    this.len = new Uint32Array(n);
+  }
+
+  /** Stores key j's value (copied: b is the reader's window, overwritten later). */
+  readonly hit = (j: number, b: Uint8Array, off: number, len: number): void => {
+    let n = 0;
+    while (n < len && b[off + n] !== 0) n++;
+    this.store(j, b, off, n);
+  };
+
+  /** Stores n value bytes for key j (already cut at the NUL). */
+  store(j: number, b: Uint8Array, off: number, n: number): void {
+    if (this.used + n > this.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(2 * this.bytes.length, this.used + n));
+      this.bytes.copy(grown, 0, 0, this.used);
+      this.bytes = grown;
+    }
+    copyBytes(b, off, this.bytes, this.used, n);
+    this.found[j] = 1;
+    this.off[j] = this.used;
+    this.len[j] = n;
+    this.used += n;
+  }
+
+  /** The first found index below `limit`, or `limit`. */
+  firstFound(limit: number): number {
+    for (let j = 0; j < limit; j++) if (this.found[j] === 1) return j;
+    return limit;
+  }
+
+  /** Copies answers [from, to) of `src`, whose index 0 is key `base`. */
+  copyFrom(src: BatchAnswers, base: number, from: number, to: number): void {
+    for (let j = from; j < to; j++) {
+      if (src.found[j - base] === 1) this.store(j, src.bytes, src.off[j - base]!, src.len[j - base]!);
+    }
+  }
+
+  text(j: number): string {
+    return this.bytes.toString('utf8', this.off[j]!, this.off[j]! + this.len[j]!);
   }
 }
 

@@ -1,7 +1,7 @@
 // hash:, btree: and dbm: tables: "file.db" in Outpost's own indexed format (hash-format.ts).
 // The three names share one format: Outpost has no ordered-iteration or dbm-specific needs, and
 // Postfix users pick among them for Berkeley DB reasons that do not apply here.
-import { buildFromEntries, type BuildOptions } from './compiled-build.js';
+import type { BuildOptions } from './compiled-build.js';
 import { CompiledTable, type CompiledFormat } from './compiled-table.js';
 import { writeHashFile, HashReader, isBerkeleyDb } from './hash-format.js';
 import { TableError, type OpenOptions } from './types.js';
@@ -45,5 +45,7 @@ export async function build(
   entries: Iterable<readonly [string, string]>,
   options: BuildOptions = {},
 ): Promise<void> {
+  // Imported when needed: lookups (the daemon, postmap -q) never load the build code.
+  const { buildFromEntries } = await import('./compiled-build.js');
   return buildFromEntries(formats.hash!, sourcePath, entries, options);
 }

@@ -13,7 +13,17 @@
 // large for a node (F_BIGDATA) lives in consecutive overflow pages.
 import { CorruptFileError, type RawReader } from './raw-table.js';
 import { copyBytes, type EntryStore } from './entry-store.js';
-import { compareBytes, put16, put32, u16, u32, type ByteSource } from './byte-source.js';
+import {
+  compareAt,
+  put16,
+  put32,
+  u16,
+  u32,
+  windowOrder,
+  type BatchHit,
+  type ByteSource,
+  type KeyBatch,
+} from './byte-source.js';
 import type { FileSink } from './atomic-file.js';
 
 export const LMDB_PAGE_SIZE = 4096;
@@ -234,6 +244,8 @@ export function writeLmdbFile(store: EntryStore, sink: FileSink): void {
 interface Meta {
   psize: number;
   root: number;
+  /** Levels of the tree (md_depth): the leaves are depth - 1 branch hops below the root. */
+  depth: number;
   txnid: bigint;
 }
 
@@ -241,6 +253,7 @@ export class LmdbReader implements RawReader {
   private readonly psize: number;
   private readonly root: number;
   private readonly pageCount: number;
+  private readonly depth: number;
 
   constructor(private readonly src: ByteSource) {
     const m0 = this.readMeta(0, 0);
@@ -249,6 +262,7 @@ export class LmdbReader implements RawReader {
     const m = m1 !== undefined && m1.txnid > m0.txnid ? m1 : m0;
     this.psize = m.psize;
     this.root = m.root;
+    this.depth = m.depth;
     this.pageCount = Math.floor(src.size / m.psize);
   }
 
@@ -265,7 +279,12 @@ export class LmdbReader implements RawReader {
     const ps = b.readUInt32LE(40);
     if (ps < 512 || ps > 65536 || (ps & (ps - 1)) !== 0) throw new CorruptFileError(`bad page size ${ps}`);
     const root = b.readBigUInt64LE(128);
-    return { psize: ps, root: root === P_INVALID ? -1 : Number(root), txnid: b.readBigUInt64LE(144) };
+    return {
+      psize: ps,
+      root: root === P_INVALID ? -1 : Number(root),
+      depth: b.readUInt16LE(94),
+      txnid: b.readBigUInt64LE(144),
+    };
   }
 
   /** Makes a page readable; returns its offset in src.buf. */
@@ -293,62 +312,125 @@ export class LmdbReader implements RawReader {
 
   /** The value of leaf node n (a copy). */
   private leafValue(b: Uint8Array, p: number, n: number): Buffer {
+    const data = this.valueOffset(b, p, n);
+    const dsize = u16(b, n) + u16(b, n + 2) * 0x10000;
+    if (data >= 0) return Buffer.from(b.subarray(data, data + dsize));
+    const at = n + NODESIZE + u16(b, n + 6);
+    const ov = u32(b, at) + u32(b, at + 4) * 2 ** 32;
+    if (ov < 2 || ov >= this.pageCount) throw new CorruptFileError(`overflow page ${ov} out of range`);
+    if (ov * this.psize + PAGEHDRSZ + dsize > this.src.size)
+      throw new CorruptFileError('truncated overflow page');
+    return this.src.read(ov * this.psize + PAGEHDRSZ, dsize);
+  }
+
+  /** Offset in b of leaf node n's value, checked; -1 when it is on overflow pages. */
+  private valueOffset(b: Uint8Array, p: number, n: number): number {
     const flags = u16(b, n + 4);
     const ksize = u16(b, n + 6);
     const dsize = u16(b, n) + u16(b, n + 2) * 0x10000;
     const data = n + NODESIZE + ksize;
     if (flags & (F_SUBDATA | F_DUPDATA))
       throw new CorruptFileError('sub-databases and duplicate keys are not supported');
-    if (flags & F_BIGDATA) {
-      const ov = u32(b, data) + u32(b, data + 4) * 2 ** 32;
-      if (ov < 2 || ov >= this.pageCount) throw new CorruptFileError(`overflow page ${ov} out of range`);
-      if (ov * this.psize + PAGEHDRSZ + dsize > this.src.size)
-        throw new CorruptFileError('truncated overflow page');
-      return this.src.read(ov * this.psize + PAGEHDRSZ, dsize);
-    }
+    if (flags & F_BIGDATA) return -1;
     if (data + dsize > p + this.psize) throw new CorruptFileError('node data beyond page end');
-    return Buffer.from(b.subarray(data, data + dsize));
+    return data;
   }
 
   get(key: Buffer): Buffer | undefined {
     if (this.root < 0) return undefined;
+    const pgno = this.leafOf(key, 0, key.length);
+    const p = this.page(pgno);
+    const n = this.findInLeaf(this.src.buf, p, pgno, key, 0, key.length);
+    return n < 0 ? undefined : this.leafValue(this.src.buf, p, n);
+  }
+
+  /**
+   * Batch get(): first the leaf page of every key (branch pages are few and stay in the
+   * source's block cache), then the leaves in file order through one forward window.
+   */
+  getBatch(keys: KeyBatch, hit: BatchHit): void {
+    const n = keys.count;
+    const { bytes, off, len } = keys;
+    const w = this.src.window?.();
+    if (this.root < 0) return;
+    if (w === undefined) {
+      for (let j = 0; j < n; j++) {
+        const v = this.get(Buffer.from(bytes.subarray(off[j]!, off[j]! + len[j]!)));
+        if (v !== undefined) hit(j, v, 0, v.length);
+      }
+      return;
+    }
+    const leaf = new Float64Array(n);
+    for (let j = 0; j < n; j++) leaf[j] = this.leafOf(bytes, off[j]!, len[j]!);
+    const pos = leaf.map((pgno) => pgno * this.psize);
+    const order = windowOrder(pos, n, w.size);
+    for (let x = 0; x < n; x++) {
+      const j = order[x]!;
+      const pgno = leaf[j]!;
+      if (pgno < 2 || pgno >= this.pageCount) throw new CorruptFileError(`page ${pgno} out of range`);
+      const p = w.view(pgno * this.psize, this.psize);
+      const node = this.findInLeaf(w.buf, p, pgno, bytes, off[j]!, len[j]!);
+      if (node < 0) continue;
+      const data = this.valueOffset(w.buf, p, node);
+      if (data < 0) {
+        const v = this.leafValue(w.buf, p, node);
+        hit(j, v, 0, v.length);
+      } else hit(j, w.buf, data, u16(w.buf, node) + u16(w.buf, node + 2) * 0x10000);
+    }
+  }
+
+  /** The number of the leaf page where the key is or would be. */
+  private leafOf(key: Uint8Array, ko: number, kl: number): number {
     let pgno = this.root;
-    for (let hops = 0; hops < 64; hops++) {
+    // The leaf itself is not read here (getBatch reads it later, in file order).
+    if (this.depth < 1 || this.depth > 64) throw new CorruptFileError(`bad tree depth ${this.depth}`);
+    for (let hops = 1; hops < this.depth; hops++) {
       const p = this.page(pgno);
       const b = this.src.buf;
-      const flags = u16(b, p + 10);
+      if ((u16(b, p + 10) & P_BRANCH) === 0)
+        throw new CorruptFileError(`page ${pgno}: expected a branch page`);
       const count = this.numKeys(b, p);
-      if (flags & P_BRANCH) {
-        // The last child whose separator key <= key; node 0's key is ignored (lower bound).
-        let lo = 1;
-        let hi = count - 1;
-        let child = 0;
-        while (lo <= hi) {
-          const mid = (lo + hi) >> 1;
-          const n = this.node(b, p, mid);
-          if (compareBytes(key, b, n + NODESIZE, u16(b, n + 6)) >= 0) {
-            child = mid;
-            lo = mid + 1;
-          } else hi = mid - 1;
-        }
-        pgno = this.childPage(b, this.node(b, p, child));
-        continue;
-      }
-      if (flags & P_LEAF2 || (flags & P_LEAF) === 0)
-        throw new CorruptFileError(`page ${pgno}: unexpected page type`);
-      let lo = 0;
+      // The last child whose separator key <= key; node 0's key is ignored (lower bound).
+      let lo = 1;
       let hi = count - 1;
+      let child = 0;
       while (lo <= hi) {
         const mid = (lo + hi) >> 1;
         const n = this.node(b, p, mid);
-        const c = compareBytes(key, b, n + NODESIZE, u16(b, n + 6));
-        if (c === 0) return this.leafValue(b, p, n);
-        if (c > 0) lo = mid + 1;
-        else hi = mid - 1;
+        if (compareAt(key, ko, kl, b, n + NODESIZE, u16(b, n + 6)) >= 0) {
+          child = mid;
+          lo = mid + 1;
+        } else hi = mid - 1;
       }
-      return undefined;
+      pgno = this.childPage(b, this.node(b, p, child));
     }
-    throw new CorruptFileError('tree too deep');
+    return pgno;
+  }
+
+  /** The offset in b of the key's node in leaf page pgno (at offset p of b), or -1. */
+  private findInLeaf(
+    b: Uint8Array,
+    p: number,
+    pgno: number,
+    key: Uint8Array,
+    ko: number,
+    kl: number,
+  ): number {
+    if (pgno < 2 || pgno >= this.pageCount) throw new CorruptFileError(`page ${pgno} out of range`);
+    const flags = u16(b, p + 10);
+    if (flags & P_LEAF2 || (flags & P_LEAF) === 0)
+      throw new CorruptFileError(`page ${pgno}: unexpected page type`);
+    let lo = 0;
+    let hi = this.numKeys(b, p) - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const n = this.node(b, p, mid);
+      const c = compareAt(key, ko, kl, b, n + NODESIZE, u16(b, n + 6));
+      if (c === 0) return n;
+      if (c > 0) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
   }
 
   *entries(): Iterable<[Buffer, Buffer]> {

@@ -1,7 +1,7 @@
 // lmdb: tables: "file.lmdb", an LMDB (data format 1) file that Postfix's dict_lmdb reads and
 // writes too. Postfix stores keys and values WITH a trailing NUL on Linux and tries both forms
 // on lookup (dict_lmdb.c). Outpost reads and writes the format itself (lmdb-format.ts).
-import { buildFromEntries, type BuildOptions } from './compiled-build.js';
+import type { BuildOptions } from './compiled-build.js';
 import { CompiledTable, type CompiledFormat } from './compiled-table.js';
 import { writeLmdbFile, LmdbReader } from './lmdb-format.js';
 import type { OpenOptions } from './types.js';
@@ -12,6 +12,7 @@ export const format: CompiledFormat = {
   defaultNul: true,
   needsSortedKeys: true,
   canUpdate: true,
+  batchReads: true,
   canSequence: true,
   duplicateWarning: (name, key) => `lmdb:${name}: duplicate entry: "${key}"`,
   write: writeLmdbFile,
@@ -27,5 +28,7 @@ export async function build(
   entries: Iterable<readonly [string, string]>,
   options: BuildOptions = {},
 ): Promise<void> {
+  // Imported when needed: lookups (the daemon, postmap -q) never load the build code.
+  const { buildFromEntries } = await import('./compiled-build.js');
   return buildFromEntries(format, sourcePath, entries, options);
 }

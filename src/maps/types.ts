@@ -31,6 +31,12 @@ export interface OpenOptions {
    * 'ignore' (postmap -w) or 'replace' (postmap -r, last kept).
    */
   duplicates?: 'warn' | 'ignore' | 'replace';
+  /**
+   * Added by the maps layer (backward compatible): compiled tables (hash, cdb, lmdb) read their
+   * file with positional reads instead of loading it into memory at open. For short-lived
+   * callers such as postmap -q, which touch a file once: loading it costs more than the lookups.
+   */
+  positionalReads?: boolean;
 }
 
 export interface LookupTable {
