@@ -10,7 +10,7 @@ import { QueueStore } from '../../src/queue/queue-store.js';
 import { CleanupSink, quotePhrase, type CleanupSettings } from '../../src/cleanup/cleanup-sink.js';
 import { MessageRejectedError, replyForCommitError } from '../../src/cleanup/errors.js';
 import { mailDate } from '../../src/cleanup/mail-date.js';
-import { MailLog } from '../../src/log/maillog.js';
+import { flushMailLogs, MailLog } from '../../src/log/maillog.js';
 import type { ReceiveContext } from '../../src/queue/types.js';
 
 let dir = '';
@@ -63,7 +63,7 @@ test('local submission without headers gets Message-Id, Date, From at the top an
     stored,
     `Message-Id: <${stamp}.${id}@pc.example>\nDate: ${mailDate(new Date(created))}\nFrom: Alice Liddell <alice@example.com>\n\nno header line here\nsecond\n`,
   );
-  const log = await readFile(logFile, 'utf8');
+  const log = await flushMailLogs().then(() => readFile(logFile, 'utf8'));
   assert.match(
     log,
     new RegExp(`postfix/cleanup\\[\\d+\\]: ${id}: message-id=<${stamp}\\.${id}@pc\\.example>\\n`),
@@ -77,13 +77,19 @@ test('added headers follow the existing ones; existing ones are kept; folded hea
     stored,
     /^Subject: a long\n {2}folded subject\nTo: bob@example.net\nMessage-ID: <given@x>\nDate: .+\nFrom: alice@example.com\n\nbody\n$/,
   );
-  assert.match(await readFile(logFile, 'utf8'), new RegExp(`${id}: message-id=<given@x>\\n`));
+  assert.match(
+    await flushMailLogs().then(() => readFile(logFile, 'utf8')),
+    new RegExp(`${id}: message-id=<given@x>\\n`),
+  );
 });
 
 test('remote (SMTP) context: headers are not completed; message-id=<> is logged', async () => {
   const { id, stored } = await submit('Subject: hi\n\nbody\n', remote);
   assert.equal(stored, 'Subject: hi\n\nbody\n');
-  assert.match(await readFile(logFile, 'utf8'), new RegExp(`${id}: message-id=<>\\n`));
+  assert.match(
+    await flushMailLogs().then(() => readFile(logFile, 'utf8')),
+    new RegExp(`${id}: message-id=<>\\n`),
+  );
   const always = await submit('Subject: hi\n\nbody\n', remote, { alwaysAddMissingHeaders: true });
   assert.match(
     always.stored,

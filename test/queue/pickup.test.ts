@@ -9,7 +9,7 @@ import { text } from 'node:stream/consumers';
 import { QueueStore } from '../../src/queue/queue-store.js';
 import { CleanupSink } from '../../src/cleanup/cleanup-sink.js';
 import { pickupMaildropFile } from '../../src/queue/pickup.js';
-import { MailLog } from '../../src/log/maillog.js';
+import { flushMailLogs, MailLog } from '../../src/log/maillog.js';
 
 let dir = '';
 before(async () => {
@@ -50,7 +50,7 @@ test('a requeued message is re-cleaned into incoming with its undelivered recipi
     'headers were complete: nothing added twice',
   );
   assert.match(
-    await readFile(join(dir, 'maillog'), 'utf8'),
+    await flushMailLogs().then(() => readFile(join(dir, 'maillog'), 'utf8')),
     new RegExp(`postfix/pickup\\[\\d+\\]: ${second}: uid=1000 from=<alice@example.com>\\n`),
   );
   assert.equal(await pickupMaildropFile(store, first, sink), undefined, 'already picked up');

@@ -12,7 +12,7 @@ import { CorruptQueueFileError, pendingRecipients } from '../../src/queue/queue-
 import { activateMessage, queueActiveLogText, removeFinishedMessage } from '../../src/queue/qmgr-log.js';
 import { listQueue } from '../../src/queue/queue-listing.js';
 import { DirectorySyncer } from '../../src/queue/group-commit.js';
-import { MailLog } from '../../src/log/maillog.js';
+import { flushMailLogs, MailLog } from '../../src/log/maillog.js';
 import { parseQueueId } from '../../src/queue/queue-id.js';
 
 let dir = '';
@@ -127,7 +127,7 @@ test('moves between states, status records, expiry flag, deletion, qmgr log line
   const summary = await activateMessage(store, id, 'incoming', new MailLog({ file: log, host: 'pc' }));
   assert.ok(summary);
   assert.match(
-    await readFile(log, 'utf8'),
+    await flushMailLogs().then(() => readFile(log, 'utf8')),
     new RegExp(
       `postfix/qmgr\\[\\d+\\]: ${id}: from=<alice@example.com>, size=15, nrcpt=2 \\(queue active\\)\\n$`,
     ),
@@ -152,7 +152,10 @@ test('moves between states, status records, expiry flag, deletion, qmgr log line
     await removeFinishedMessage(store, 'deferred', id, new MailLog({ file: log, host: 'pc' })),
     true,
   );
-  assert.match(await readFile(log, 'utf8'), new RegExp(`postfix/qmgr\\[\\d+\\]: ${id}: removed\\n$`));
+  assert.match(
+    await flushMailLogs().then(() => readFile(log, 'utf8')),
+    new RegExp(`postfix/qmgr\\[\\d+\\]: ${id}: removed\\n$`),
+  );
   assert.equal(await store.remove('deferred', id), false);
   assert.equal(await store.move(id, 'deferred', 'active'), false);
   await store.close();
@@ -192,7 +195,7 @@ test('recovery: temp files removed, active back to incoming, corrupt files quara
   assert.deepEqual((await store.list('incoming')).sort(), [kept, wasActive].sort());
   assert.deepEqual((await readdir(join(store.directory, 'corrupt'))).sort(), [broken, 'not-an-id'].sort());
   assert.deepEqual(await readdir(join(store.directory, 'tmp')), []);
-  const log = await readFile(logPath, 'utf8');
+  const log = await flushMailLogs().then(() => readFile(logPath, 'utf8'));
   assert.match(
     log,
     new RegExp(
