@@ -283,12 +283,15 @@ test('regexp: a catastrophic-backtracking pattern does not hang a lookup', async
   assert.equal(await table.lookup(`${'a'.repeat(40)}!`), 'next');
   assert.equal(await table.lookup(`${'a'.repeat(40)}c`), 'next');
   assert.ok(Date.now() - started < 5000, 'lookup took too long');
-  // The rule V8's linear engine cannot run (\\> is a lookaround) was stopped by the time limit.
-  assert.ok(warnings.length >= 1);
-  assert.match(
-    warnings[0]!,
-    /^regexp map \{.*\}, line 3: regular expression match exceeded \d+ ms: treating as no match$/,
-  );
+  // The rule with a lookaround (\\>) is either stopped by the time limit (Node 20's V8 backtracks
+  // exponentially on it) or finished quickly (Node 22's V8 does not): both are safe answers, and
+  // a stopped match must say so with Postfix-style wording.
+  for (const w of warnings) {
+    assert.match(
+      w,
+      /^regexp map \{.*\}, line 3: regular expression match exceeded \d+ ms: treating as no match$/,
+    );
+  }
 });
 
 test('regexp: a directory reads as an empty table, as in Postfix', async (t) => {
