@@ -219,7 +219,9 @@ async function benchOutpost(base) {
     ].join('\n'),
   );
   writeFileSync(join(conf, 'master.cf'), '127.0.0.11:2525 inet n - n - - smtpd\n');
-  const child = spawn(process.execPath, [join(repo, 'bin', 'outpost'), '-c', conf, 'start-fg'], {
+  // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the Outpost side.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(repo, 'bin', 'outpost'), '-c', conf, 'start-fg'], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {
