@@ -85,6 +85,10 @@ async function waitForExit(pid: number, ms: number): Promise<boolean> {
 }
 
 async function startForeground(dir: string): Promise<number> {
+  // Every queue commit is an fdatasync on libuv's thread pool (4 threads by default), so
+  // with many SMTP sessions the pool, not the disk, limited the accept rate. Must be set
+  // before the first asynchronous file operation starts the pool.
+  process.env.UV_THREADPOOL_SIZE ??= '16';
   const ipc = typeof process.send === 'function';
   let master: Master;
   try {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 // The master's PID file, $queue_directory/pid/master.pid as in Postfix. Created exclusively;
 // a file left by a dead process is stale and replaced. `outpost stop/reload/status` read it.
 import { open, readFile, unlink, mkdir } from 'node:fs/promises';
@@ -7,10 +8,21 @@ export function pidFilePath(queueDirectory: string): string {
   return join(queueDirectory, 'pid', 'master.pid');
 }
 
+/** A killed process nobody has reaped yet still answers kill(pid, 0); it is not running. */
+function isZombie(pid: number): boolean {
+  try {
+    // Only at start/stop (never on a hot path): /proc/PID/stat, field 3 is the state.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
+  }
+}
+
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+    return !isZombie(pid);
   } catch (err) {
     // EPERM: the process exists but belongs to someone else.
     return (err as NodeJS.ErrnoException).code === 'EPERM';

@@ -3,7 +3,6 @@
 import { open, readdir, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { constants, createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { randomBytes } from 'node:crypto';
 import { DirectorySyncer } from './group-commit.js';
 import { ensureQueueLayout, queuePath, QUEUE_NAMES, TMP_DIR, type QueueName } from './layout.js';
 import { isQueueId, makeQueueId } from './queue-id.js';
@@ -19,6 +18,7 @@ import { QueueFileWriter } from './queue-writer.js';
 import type { QueueSettings } from './settings.js';
 
 let tempCounter = 0;
+const startTag = Date.now().toString(36);
 
 export class QueueStore {
   private readonly syncers = new Map<string, DirectorySyncer>();
@@ -59,7 +59,9 @@ export class QueueStore {
     envelope: Omit<QueueEnvelope, 'arrivalTime'> & { arrivalTime?: number },
     queue: QueueName = 'incoming',
   ): Promise<QueueFileWriter> {
-    const tmpName = `${process.pid}.${++tempCounter}.${randomBytes(4).toString('hex')}`;
+    // pid + counter is unique within this run; the time part keeps a later process with the
+    // same pid from colliding with an abandoned file (recovery empties tmp/ anyway).
+    const tmpName = `${process.pid}.${++tempCounter}.${startTag}`;
     // Local submissions (sendmail, as any user in setgid_group) may write only into maildrop
     // (1730), so their temporary file is a dot name there, which pickup and list() skip.
     // 0644: pickup runs as mail_owner and must read files owned by the submitting user; the

@@ -144,8 +144,27 @@ function parseEndpoint(e: ListenEndpoint): { host: string | undefined; port: num
  * Postfix's client name: the reverse name, but only when it resolves back to the address
  * (forward-confirmed); "unknown" otherwise.
  */
-async function clientName(address: string, lookup: boolean): Promise<string> {
-  if (!lookup) return 'unknown';
+/**
+ * Verified client names, briefly remembered: a busy client (a backup MX, an office gateway)
+ * opens many connections, and each name check costs two resolver calls on libuv's thread pool,
+ * which the queue's fdatasync calls need too. 30 s is far below any PTR TTL one relies on.
+ */
+const NAME_CACHE_MS = 30_000;
+const NAME_CACHE_MAX = 1024;
+const nameCache = new Map<string, { name: Promise<string>; expires: number }>();
+
+function clientName(address: string, lookup: boolean): Promise<string> {
+  if (!lookup) return Promise.resolve('unknown');
+  const now = Date.now();
+  const hit = nameCache.get(address);
+  if (hit && hit.expires > now) return hit.name;
+  if (nameCache.size >= NAME_CACHE_MAX) nameCache.clear();
+  const name = resolveClientName(address);
+  nameCache.set(address, { name, expires: now + NAME_CACHE_MS });
+  return name;
+}
+
+async function resolveClientName(address: string): Promise<string> {
   const attempt = (async (): Promise<string> => {
     try {
       const { hostname } = await dns.lookupService(address, 0);
