@@ -1,40 +1,15 @@
 // postmap's error messages and exit codes compared with the real /usr/sbin/postmap.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasPostfix, needPeer } from '../helpers/peers.js';
-import { makeSandbox, ourPostmap, realPostmap, writeSource } from '../maps/helpers.js';
+import { ourPostmap, realPostmap } from '../maps/helpers.js';
+import { postmapPair } from './postmap-pair.js';
 
 const SOURCE = 'dup first\nDUP second\nUser@Example.COM alice\nlast final\nkeyonly\n';
 
-let box: ReturnType<typeof makeSandbox>;
-let realDir: string;
-let ourDir: string;
-
-before(() => {
-  box = makeSandbox('postmap-errors');
-  realDir = join(box.root, 'real');
-  ourDir = join(box.root, 'ours');
-  mkdirSync(realDir);
-  mkdirSync(ourDir);
-  // Postfix re-reads a texthash file modified within the last second (and repeats its
-  // warnings); an older mtime keeps runs comparable.
-  for (const d of [realDir, ourDir]) writeSource(join(d, 'src'), SOURCE);
-});
-
-after(() => box.cleanup());
-
-const real = (args: string[], input?: string) => realPostmap(args, box.conf, realDir, input);
-const ours = (args: string[], input?: string) => ourPostmap(args, box.conf, ourDir, input);
-
-function same(args: string[], input?: string, what = args.join(' ')): void {
-  const r = real(args, input);
-  const o = ours(args, input);
-  assert.equal(o.stdout, r.stdout, `stdout of ${what}`);
-  assert.equal(o.stderr, r.stderr, `stderr of ${what}`);
-  assert.equal(o.status, r.status, `exit code of ${what}`);
-}
+const pair = postmapPair('postmap-errors', SOURCE);
+const { same } = pair;
 
 test('errors: messages and exit codes match Postfix', (t) => {
   if (!needPeer(t, 'postfix', hasPostfix())) return;
@@ -66,8 +41,16 @@ test('errors: messages and exit codes match Postfix', (t) => {
     ['-b', '-q', 'x', 'src'],
   ];
   for (const args of cases) same(args, '');
-  const r = realPostmap(['-c', join(box.root, 'nonexistent'), '-q', 'x', 'src'], box.conf, realDir);
-  const o = ourPostmap(['-c', join(box.root, 'nonexistent'), '-q', 'x', 'src'], box.conf, ourDir);
+  const r = realPostmap(
+    ['-c', join(pair.box.root, 'nonexistent'), '-q', 'x', 'src'],
+    pair.box.conf,
+    pair.realDir,
+  );
+  const o = ourPostmap(
+    ['-c', join(pair.box.root, 'nonexistent'), '-q', 'x', 'src'],
+    pair.box.conf,
+    pair.ourDir,
+  );
   assert.equal(o.stderr, r.stderr);
   assert.equal(o.status, r.status);
 });

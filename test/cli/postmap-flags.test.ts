@@ -1,41 +1,17 @@
 // postmap options compared with the real /usr/sbin/postmap: duplicate policies, folding, NUL
 // conventions, and UTF-8 folding depending on compatibility_level.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasPostfix, needPeer } from '../helpers/peers.js';
-import { makeSandbox, ourPostmap, realPostmap, writeSource } from '../maps/helpers.js';
+import { ourPostmap, realPostmap, writeSource } from '../maps/helpers.js';
+import { postmapPair } from './postmap-pair.js';
 
 const SOURCE = 'dup first\nDUP second\nUser@Example.COM alice\nlast final\nkeyonly\n';
 
-let box: ReturnType<typeof makeSandbox>;
-let realDir: string;
-let ourDir: string;
-
-before(() => {
-  box = makeSandbox('postmap-flags');
-  realDir = join(box.root, 'real');
-  ourDir = join(box.root, 'ours');
-  mkdirSync(realDir);
-  mkdirSync(ourDir);
-  // Postfix re-reads a texthash file modified within the last second (and repeats its
-  // warnings); an older mtime keeps runs comparable.
-  for (const d of [realDir, ourDir]) writeSource(join(d, 'src'), SOURCE);
-});
-
-after(() => box.cleanup());
-
-const real = (args: string[], input?: string) => realPostmap(args, box.conf, realDir, input);
-const ours = (args: string[], input?: string) => ourPostmap(args, box.conf, ourDir, input);
-
-function same(args: string[], input?: string, what = args.join(' ')): void {
-  const r = real(args, input);
-  const o = ours(args, input);
-  assert.equal(o.stdout, r.stdout, `stdout of ${what}`);
-  assert.equal(o.stderr, r.stderr, `stderr of ${what}`);
-  assert.equal(o.status, r.status, `exit code of ${what}`);
-}
+const pair = postmapPair('postmap-flags', SOURCE);
+const { real, ours, same } = pair;
 
 test('duplicate policies -r and -w and -f (no folding): same warnings and answers', (t) => {
   if (!needPeer(t, 'postfix', hasPostfix())) return;
@@ -62,17 +38,17 @@ test('-n / -N: NUL conventions at build and query time (lmdb, cdb)', (t) => {
 
 test('smtputf8_enable follows compatibility_level: ASCII-only folding at level 0', (t) => {
   if (!needPeer(t, 'postfix', hasPostfix())) return;
-  const conf0 = join(box.root, 'conf0');
+  const conf0 = join(pair.box.root, 'conf0');
   mkdirSync(conf0);
   writeFileSync(join(conf0, 'main.cf'), '# no compatibility_level\n');
-  writeSource(join(realDir, 'u8'), 'ÄBC 1\nStraße 2\n');
-  writeSource(join(ourDir, 'u8'), 'ÄBC 1\nStraße 2\n');
+  writeSource(join(pair.realDir, 'u8'), 'ÄBC 1\nStraße 2\n');
+  writeSource(join(pair.ourDir, 'u8'), 'ÄBC 1\nStraße 2\n');
   const keys = 'Äbc\näbc\nstrasse\nstraße\n';
-  const rb = realPostmap(['-c', conf0, 'lmdb:u8'], box.conf, realDir);
-  const ob = ourPostmap(['-c', conf0, 'lmdb:u8'], box.conf, ourDir);
+  const rb = realPostmap(['-c', conf0, 'lmdb:u8'], pair.box.conf, pair.realDir);
+  const ob = ourPostmap(['-c', conf0, 'lmdb:u8'], pair.box.conf, pair.ourDir);
   assert.equal(ob.status, rb.status);
-  const r = realPostmap(['-c', conf0, '-q', '-', 'lmdb:u8'], box.conf, realDir, keys);
-  const o = ourPostmap(['-c', conf0, '-q', '-', 'lmdb:u8'], box.conf, ourDir, keys);
+  const r = realPostmap(['-c', conf0, '-q', '-', 'lmdb:u8'], pair.box.conf, pair.realDir, keys);
+  const o = ourPostmap(['-c', conf0, '-q', '-', 'lmdb:u8'], pair.box.conf, pair.ourDir, keys);
   assert.equal(o.stdout, r.stdout);
   assert.equal(o.stdout, 'Äbc\t1\nstraße\t2\n');
 });
@@ -86,8 +62,8 @@ test('non-UTF-8 lines are skipped and control characters shown as "?" in warning
     Buffer.from([1]),
     Buffer.from(' ü y\nctl\x01key v\x02x\n'),
   ]);
-  writeSource(join(realDir, 'raw'), bytes);
-  writeSource(join(ourDir, 'raw'), bytes);
+  writeSource(join(pair.realDir, 'raw'), bytes);
+  writeSource(join(pair.ourDir, 'raw'), bytes);
   same(['lmdb:raw']);
   same(['-s', 'lmdb:raw']);
 });
