@@ -3,6 +3,8 @@
 // dict_regexp.c / dict_pcre.c / dict_cidr.c: an ENDIF without IF is reported and ignored, an IF
 // without ENDIF is reported at the end and, when its condition fails, ends the search.
 
+import { skipSpaces, startsWithKeyword } from './pattern-syntax.js';
+
 export type ParsedRule<M, C> =
   | { kind: 'match'; lineno: number; rule: M }
   | { kind: 'if'; lineno: number; condition: C }
@@ -68,4 +70,42 @@ export class RuleList<M, C> {
     }
     return undefined;
   }
+}
+
+/**
+ * IF and ENDIF lines of regexp: and pcre: tables, which share their syntax and warnings in
+ * Postfix. `parse` reads the pattern after "if" (warning itself on failure); `compile` turns it
+ * into a condition (likewise). Returns false when the line is neither IF nor ENDIF.
+ */
+export function addIfOrEndif<M, C, P extends { end: number }>(
+  text: string,
+  lineno: number,
+  where: string,
+  warn: (text: string) => void,
+  rules: RuleList<M, C>,
+  parse: (from: number) => P | undefined,
+  compile: (pattern: P) => C | undefined,
+): boolean {
+  if (startsWithKeyword(text, 'if')) {
+    const pattern = parse(skipSpaces(text, 2));
+    if (!pattern) return true;
+    const p = skipSpaces(text, pattern.end);
+    if (p < text.length) {
+      warn(`${where}: ignoring extra text after IF statement: "${text.slice(p)}"`);
+      warn(`${where}: do not prepend whitespace to statements between IF and ENDIF`);
+    }
+    const condition = compile(pattern);
+    if (condition !== undefined) rules.add({ kind: 'if', lineno, condition });
+    return true;
+  }
+  if (startsWithKeyword(text, 'endif')) {
+    if (rules.nesting === 0) {
+      warn(`${where}: ignoring ENDIF without matching IF`);
+      return true;
+    }
+    if (skipSpaces(text, 5) < text.length) warn(`${where}: ignoring extra text after ENDIF`);
+    rules.add({ kind: 'endif', lineno });
+    return true;
+  }
+  return false;
 }

@@ -13,13 +13,8 @@ import {
   type PatternOpenOptions,
 } from './pattern-source.js';
 import { expandReplacement, parseReplacement, type ParsedReplacement } from './pattern-replacement.js';
-import { RuleList } from './pattern-rules.js';
-import {
-  scanDelimitedPattern,
-  skipSpaces,
-  startsWithKeyword,
-  type DelimitedPattern,
-} from './pattern-syntax.js';
+import { addIfOrEndif, RuleList } from './pattern-rules.js';
+import { scanDelimitedPattern, skipSpaces, type DelimitedPattern } from './pattern-syntax.js';
 import { PcreSyntaxError, translatePcre, type DollarMode, type PcreOptions } from './pcre-regex.js';
 import { enableLinearRegexFallback, RegexTimeoutError, SafeRegExp } from './regex-safety.js';
 
@@ -181,28 +176,8 @@ function parseLine(
     rules.add({ kind: 'match', lineno, rule: { pattern: compiled, replacement } });
     return;
   }
-  if (startsWithKeyword(text, 'if')) {
-    const pattern = getPattern(text, skipSpaces(text, 2), where, warn);
-    if (!pattern) return;
-    const p = skipSpaces(text, pattern.end);
-    if (p < text.length) {
-      warn(`${where}: ignoring extra text after IF statement: "${text.slice(p)}"`);
-      warn(`${where}: do not prepend whitespace to statements between IF and ENDIF`);
-    }
-    const condition = compile(pattern, where, warn);
-    if (!condition) return;
-    rules.add({ kind: 'if', lineno, condition });
-    return;
-  }
-  if (startsWithKeyword(text, 'endif')) {
-    if (rules.nesting === 0) {
-      warn(`${where}: ignoring ENDIF without matching IF`);
-      return;
-    }
-    if (skipSpaces(text, 5) < text.length) warn(`${where}: ignoring extra text after ENDIF`);
-    rules.add({ kind: 'endif', lineno });
-    return;
-  }
+  const parse = (from: number) => getPattern(text, from, where, warn);
+  if (addIfOrEndif(text, lineno, where, warn, rules, parse, (p) => compile(p, where, warn))) return;
   warn(`${where}: ignoring unrecognized request`);
 }
 
