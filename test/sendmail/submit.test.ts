@@ -165,7 +165,7 @@ test('-bs: SMTP dialogue on stdin/stdout into maildrop', async () => {
   child.stdin.end();
   const code = await closed;
   assert.equal(code, 0);
-  assert.match(out, /250 2\.0\.0 Ok: queued as \d+\.\d+\.[0-9a-f]+\r\n/);
+  assert.match(out, /250 2\.0\.0 Ok: queued as [0-9A-F]+/);
   const files = await maildropFiles(inst);
   assert.equal(files.length, 1);
   const path = join(inst.queue, 'maildrop', files[0]!);
