@@ -1,23 +1,15 @@
 // Differential tests: Outpost's cidr: driver against real Postfix `postmap -q` on the same
 // tables and keys, comparing results and warning lines.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasPostfix, needPeer } from '../helpers/peers.js';
 import { open } from '../../src/maps/cidr.js';
 import { TableError } from '../../src/maps/types.js';
-import { driverQuery, inlineForm, makeConfigDir, postmapQuery } from './pattern-oracle.js';
+import { differentialCases, driverQuery, postmapQuery, type PatternCase } from './pattern-oracle.js';
 
-interface Case {
-  title: string;
-  rules: string[];
-  keys: string[];
-  inline?: boolean;
-}
-
-const cases: Case[] = [
+const cases: PatternCase[] = [
   {
     title: 'IPv4 and IPv6 networks, plain addresses, brackets, first match wins',
     rules: [
@@ -139,37 +131,12 @@ const cases: Case[] = [
   },
 ];
 
-let dir: string;
-let configDir: string;
-
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'outpost-cidr-'));
-  configDir = makeConfigDir(dir);
-});
-
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-cases.forEach((c, index) => {
-  test(`cidr: ${c.title}`, async (t) => {
-    if (!needPeer(t, 'postfix', hasPostfix())) return;
-    const file = join(dir, `case${index}.cidr`);
-    writeFileSync(file, c.rules.map((r) => `${r}\n`).join(''));
-    const expected = postmapQuery(configDir, `cidr:${file}`, c.keys);
-    const actual = await driverQuery(open, file, c.keys);
-    assert.deepEqual(actual, expected);
-    if (c.inline !== false) {
-      const name = inlineForm(c.rules);
-      const expectedInline = postmapQuery(configDir, `cidr:${name}`, c.keys);
-      assert.deepEqual(await driverQuery(open, name, c.keys), expectedInline);
-      assert.deepEqual(expectedInline.found, expected.found);
-    }
-  });
-});
+const box = differentialCases('cidr', open, cases);
 
 test('cidr: unreadable file and broken inline form are TableErrors', async (t) => {
   if (!needPeer(t, 'postfix', hasPostfix())) return;
-  for (const name of ['{{1.2.3.4 a}', join(dir, 'missing.cidr'), dir]) {
-    const expected = postmapQuery(configDir, `cidr:${name}`, ['1.2.3.4']);
+  for (const name of ['{{1.2.3.4 a}', join(box.dir, 'missing.cidr'), box.dir]) {
+    const expected = postmapQuery(box.configDir, `cidr:${name}`, ['1.2.3.4']);
     await assert.rejects(open(name, { warn: () => {} }), (e: unknown) => {
       assert.ok(e instanceof TableError);
       assert.equal(e.message, expected.fatal);
@@ -195,9 +162,9 @@ test('cidr: host-bit warnings print the network as glibc inet_ntop() does', asyn
     '::1:0:0:1/127 k',
     '10.1.2.3/0 l',
   ];
-  const file = join(dir, 'ntop.cidr');
+  const file = join(box.dir, 'ntop.cidr');
   writeFileSync(file, rules.map((r) => `${r}\n`).join(''));
-  const expected = postmapQuery(configDir, `cidr:${file}`, ['::1']);
+  const expected = postmapQuery(box.configDir, `cidr:${file}`, ['::1']);
   assert.equal(expected.warnings.length, rules.length);
   assert.deepEqual(await driverQuery(open, file, ['::1']), expected);
 });

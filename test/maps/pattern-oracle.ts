@@ -1,10 +1,13 @@
 // Differential-test helper for the pattern tables: runs real Postfix `postmap -q - TYPE:NAME`
 // and an Outpost driver on the same table and keys, and returns both sides in one shape so a
 // test can compare results and warning lines.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync, utimesSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { POSTMAP } from '../helpers/peers.js';
+import { hasPostfix, needPeer, POSTMAP } from '../helpers/peers.js';
 import type { LookupTable } from '../../src/maps/types.js';
 import type { PatternOpenOptions } from '../../src/maps/pattern-source.js';
 
@@ -84,4 +87,53 @@ export async function driverQuery(
 /** The inline form Postfix 3.7 accepts: "{ {rule1}, {rule2} }". */
 export function inlineForm(rules: string[]): string {
   return `{ ${rules.map((r) => `{${r}}`).join(', ')} }`;
+}
+
+/** One differential case: the same rules and keys for real postmap and Outpost's driver. */
+export interface PatternCase {
+  title: string;
+  rules: string[];
+  keys: string[];
+  /** The rules can also be written in the inline "{ {rule}, ... }" form. Default true. */
+  inline?: boolean;
+}
+
+export interface OracleSandbox {
+  dir: string;
+  configDir: string;
+}
+
+/**
+ * Registers a temp directory with a Postfix config (before/after hooks) and one test per case,
+ * each comparing the driver's answers and warnings with real `postmap -q` for the file form and,
+ * unless the case says otherwise, the inline form. Returns the sandbox for further tests.
+ */
+export function differentialCases(
+  type: 'regexp' | 'pcre' | 'cidr',
+  open: (name: string, options: PatternOpenOptions) => Promise<LookupTable>,
+  cases: PatternCase[],
+): OracleSandbox {
+  const box = {} as OracleSandbox;
+  before(() => {
+    box.dir = mkdtempSync(join(tmpdir(), `outpost-${type}-`));
+    box.configDir = makeConfigDir(box.dir);
+  });
+  after(() => rmSync(box.dir, { recursive: true, force: true }));
+  cases.forEach((c, index) => {
+    test(`${type}: ${c.title}`, async (t) => {
+      if (!needPeer(t, 'postfix', hasPostfix())) return;
+      const file = join(box.dir, `case${index}.${type}`);
+      writeFileSync(file, c.rules.map((r) => `${r}\n`).join(''));
+      const expected = postmapQuery(box.configDir, `${type}:${file}`, c.keys);
+      assert.deepEqual(await driverQuery(open, file, c.keys), expected);
+      if (c.inline !== false) {
+        const name = inlineForm(c.rules);
+        const expectedInline = postmapQuery(box.configDir, `${type}:${name}`, c.keys);
+        assert.deepEqual(await driverQuery(open, name, c.keys), expectedInline);
+        // Same answers as the file form.
+        assert.deepEqual(expectedInline.found, expected.found);
+      }
+    });
+  });
+  return box;
 }

@@ -1,24 +1,16 @@
 // Differential tests: Outpost's pcre: driver against real Postfix `postmap -q` (Debian's
 // PCRE2 build) on the same tables and keys, comparing results and warning lines.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasPostfix, needPeer, POSTMAP } from '../helpers/peers.js';
 import { open } from '../../src/maps/pcre.js';
 import { TableError } from '../../src/maps/types.js';
-import { driverQuery, inlineForm, makeConfigDir, postmapQuery } from './pattern-oracle.js';
+import { differentialCases, driverQuery, postmapQuery, type PatternCase } from './pattern-oracle.js';
 
-interface Case {
-  title: string;
-  rules: string[];
-  keys: string[];
-  inline?: boolean;
-}
-
-const cases: Case[] = [
+const cases: PatternCase[] = [
   {
     title: 'flags i, s, m, x, A, E, U and inline option settings',
     rules: [
@@ -174,32 +166,7 @@ const cases: Case[] = [
   },
 ];
 
-let dir: string;
-let configDir: string;
-
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'outpost-pcre-'));
-  configDir = makeConfigDir(dir);
-});
-
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-cases.forEach((c, index) => {
-  test(`pcre: ${c.title}`, async (t) => {
-    if (!needPeer(t, 'postfix', hasPostfix())) return;
-    const file = join(dir, `case${index}.pcre`);
-    writeFileSync(file, c.rules.map((r) => `${r}\n`).join(''));
-    const expected = postmapQuery(configDir, `pcre:${file}`, c.keys);
-    const actual = await driverQuery(open, file, c.keys);
-    assert.deepEqual(actual, expected);
-    if (c.inline !== false) {
-      const name = inlineForm(c.rules);
-      const expectedInline = postmapQuery(configDir, `pcre:${name}`, c.keys);
-      assert.deepEqual(await driverQuery(open, name, c.keys), expectedInline);
-      assert.deepEqual(expectedInline.found, expected.found);
-    }
-  });
-});
+const box = differentialCases('pcre', open, cases);
 
 test('pcre: "$" before a final newline, "m" flag, keys with newlines (postmap -q KEY)', async (t) => {
   if (!needPeer(t, 'postfix', hasPostfix())) return;
@@ -211,11 +178,11 @@ test('pcre: "$" before a final newline, "m" flag, keys with newlines (postmap -q
     '/^a.b$/ dotall',
     '/^z\\Z/ big-z',
   ];
-  const file = join(dir, 'newline.pcre');
+  const file = join(box.dir, 'newline.pcre');
   writeFileSync(file, rules.map((r) => `${r}\n`).join(''));
   const table = await open(file, { warn: () => {} });
   for (const key of ['end\n', 'end', 'a\nb', 'b\n', 'x\nb\n', 'z\n', 'a\nb\n']) {
-    const r = spawnSync(POSTMAP, ['-c', configDir, '-q', key, `pcre:${file}`], { encoding: 'utf8' });
+    const r = spawnSync(POSTMAP, ['-c', box.configDir, '-q', key, `pcre:${file}`], { encoding: 'utf8' });
     const expected = r.status === 0 ? r.stdout.replace(/\n$/, '') : undefined;
     assert.equal(await table.lookup(key), expected, JSON.stringify(key));
   }
@@ -223,8 +190,8 @@ test('pcre: "$" before a final newline, "m" flag, keys with newlines (postmap -q
 
 test('pcre: unreadable file and broken inline form are TableErrors', async (t) => {
   if (!needPeer(t, 'postfix', hasPostfix())) return;
-  for (const name of ['{{/x/ a}', join(dir, 'missing.pcre')]) {
-    const expected = postmapQuery(configDir, `pcre:${name}`, ['x']);
+  for (const name of ['{{/x/ a}', join(box.dir, 'missing.pcre')]) {
+    const expected = postmapQuery(box.configDir, `pcre:${name}`, ['x']);
     await assert.rejects(open(name, { warn: () => {} }), (e: unknown) => {
       assert.ok(e instanceof TableError);
       assert.equal(e.message, expected.fatal);
@@ -264,8 +231,8 @@ test('pcre: catastrophic backtracking does not hang a lookup', async () => {
 
 test('pcre: a directory reads as an empty table, as in Postfix', async (t) => {
   if (!needPeer(t, 'postfix', hasPostfix())) return;
-  const expected = postmapQuery(configDir, `pcre:${dir}`, ['x']);
-  assert.deepEqual(await driverQuery(open, dir, ['x']), expected);
+  const expected = postmapQuery(box.configDir, `pcre:${box.dir}`, ['x']);
+  assert.deepEqual(await driverQuery(open, box.dir, ['x']), expected);
 });
 
 test('pcre: noRegexpSubstitution skips $n rules as trivial-rewrite does', async () => {

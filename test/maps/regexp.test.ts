@@ -1,24 +1,15 @@
 // Differential tests: Outpost's regexp: driver against real Postfix `postmap -q` on the same
 // tables and keys, comparing results and warning lines (which name the map and line).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasPostfix, needPeer } from '../helpers/peers.js';
 import { open } from '../../src/maps/regexp.js';
 import { TableError } from '../../src/maps/types.js';
-import { driverQuery, inlineForm, makeConfigDir, postmapQuery } from './pattern-oracle.js';
+import { differentialCases, driverQuery, postmapQuery, type PatternCase } from './pattern-oracle.js';
 
-interface Case {
-  title: string;
-  rules: string[];
-  keys: string[];
-  /** The rules can also be written in the inline "{ {rule}, ... }" form. Default true. */
-  inline?: boolean;
-}
-
-const cases: Case[] = [
+const cases: PatternCase[] = [
   {
     title: 'case flags: default insensitive, "i" toggles to sensitive',
     rules: [
@@ -212,34 +203,7 @@ const cases: Case[] = [
   },
 ];
 
-let dir: string;
-let configDir: string;
-
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'outpost-regexp-'));
-  configDir = makeConfigDir(dir);
-});
-
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-cases.forEach((c, index) => {
-  test(`regexp: ${c.title}`, async (t) => {
-    if (!needPeer(t, 'postfix', hasPostfix())) return;
-    const file = join(dir, `case${index}.regexp`);
-    writeFileSync(file, c.rules.map((r) => `${r}\n`).join(''));
-    const expected = postmapQuery(configDir, `regexp:${file}`, c.keys);
-    const actual = await driverQuery(open, file, c.keys);
-    assert.deepEqual(actual, expected);
-    if (c.inline !== false) {
-      const name = inlineForm(c.rules);
-      const expectedInline = postmapQuery(configDir, `regexp:${name}`, c.keys);
-      const actualInline = await driverQuery(open, name, c.keys);
-      assert.deepEqual(actualInline, expectedInline);
-      // Same answers as the file form.
-      assert.deepEqual(actualInline.found, expected.found);
-    }
-  });
-});
+const box = differentialCases('regexp', open, cases);
 
 test('regexp: keys with newlines, "m" flag (postmap -q KEY)', async (t) => {
   if (!needPeer(t, 'postfix', hasPostfix())) return;
@@ -249,12 +213,12 @@ test('regexp: keys with newlines, "m" flag (postmap -q KEY)', async (t) => {
     '/a[^x]b/m negated-no-newline',
     '/^a$/m multi:$0',
   ];
-  const file = join(dir, 'newline.regexp');
+  const file = join(box.dir, 'newline.regexp');
   writeFileSync(file, rules.map((r) => `${r}\n`).join(''));
   const table = await open(file, { warn: () => {} });
   for (const key of ['a\nb', 'x\nb', 'a\n', 'axb']) {
     const { spawnSync } = await import('node:child_process');
-    const r = spawnSync('/usr/sbin/postmap', ['-c', configDir, '-q', key, `regexp:${file}`], {
+    const r = spawnSync('/usr/sbin/postmap', ['-c', box.configDir, '-q', key, `regexp:${file}`], {
       encoding: 'utf8',
     });
     const expected = r.status === 0 ? r.stdout.replace(/\n$/, '') : undefined;
@@ -264,8 +228,8 @@ test('regexp: keys with newlines, "m" flag (postmap -q KEY)', async (t) => {
 
 test('regexp: inline-form syntax errors and unreadable files are TableErrors', async (t) => {
   if (!needPeer(t, 'postfix', hasPostfix())) return;
-  for (const name of ['{  /a/ x}', '{{/x/ a}', '{{/x/ a}x}', join(dir, 'missing.regexp')]) {
-    const expected = postmapQuery(configDir, `regexp:${name}`, ['x']);
+  for (const name of ['{  /a/ x}', '{{/x/ a}', '{{/x/ a}x}', join(box.dir, 'missing.regexp')]) {
+    const expected = postmapQuery(box.configDir, `regexp:${name}`, ['x']);
     await assert.rejects(open(name, { warn: () => {} }), (e: unknown) => {
       assert.ok(e instanceof TableError);
       assert.equal(e.message, expected.fatal);
@@ -296,8 +260,8 @@ test('regexp: a catastrophic-backtracking pattern does not hang a lookup', async
 
 test('regexp: a directory reads as an empty table, as in Postfix', async (t) => {
   if (!needPeer(t, 'postfix', hasPostfix())) return;
-  const expected = postmapQuery(configDir, `regexp:${dir}`, ['x']);
-  assert.deepEqual(await driverQuery(open, dir, ['x']), expected);
+  const expected = postmapQuery(box.configDir, `regexp:${box.dir}`, ['x']);
+  assert.deepEqual(await driverQuery(open, box.dir, ['x']), expected);
 });
 
 test('regexp: noRegexpSubstitution skips $n rules as trivial-rewrite does', async () => {
