@@ -5,7 +5,7 @@ set -euo pipefail
 
 need=()
 for pkg in postfix postfix-lmdb postfix-cdb postfix-pcre postfix-mysql postfix-pgsql postfix-sqlite \
-  postfix-doc swaks sasl2-bin libsasl2-modules; do
+  postfix-doc swaks sasl2-bin libsasl2-modules strace; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

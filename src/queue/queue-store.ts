@@ -1,7 +1,7 @@
 // The queue as a state machine on disk: a message's state is the directory its file is in.
 // Moving a message is a rename (atomic) followed by a group-committed directory fsync.
 import { open, readdir, rename, stat, unlink, utimes } from 'node:fs/promises';
-import { constants, createReadStream } from 'node:fs';
+import { closeSync, constants, createReadStream, fstatSync, open as openCallback } from 'node:fs';
 import { Readable } from 'node:stream';
 import { DirectorySyncer } from './group-commit.js';
 import { ensureQueueLayout, queuePath, QUEUE_NAMES, TMP_DIR, type QueueName } from './layout.js';
@@ -23,7 +23,12 @@ const startTag = Date.now().toString(36);
 export class QueueStore {
   private readonly syncers = new Map<string, DirectorySyncer>();
 
-  private constructor(readonly settings: QueueSettings) {}
+  /** See queue-writer.ts: on Linux the file fsync after the rename makes the rename durable. */
+  private readonly renameNeedsDirectoryFsync: boolean;
+
+  private constructor(readonly settings: QueueSettings) {
+    this.renameNeedsDirectoryFsync = settings.directoryFsyncOnCommit ?? process.platform !== 'linux';
+  }
 
   /** Open the queue directory tree; creates missing directories unless create is false. */
   static async open(settings: QueueSettings, options: { create?: boolean } = {}): Promise<QueueStore> {
@@ -70,15 +75,18 @@ export class QueueStore {
     const tmpPath = submission
       ? queuePath(this.directory, 'maildrop', `.t${tmpName}`)
       : queuePath(this.directory, TMP_DIR, tmpName);
-    const fh = await open(tmpPath, 'wx', submission ? 0o644 : 0o600);
+    // The create goes to the thread pool (it takes the directory lock, which a concurrent
+    // commit may hold); the fstat is a cheap synchronous call (see queue-writer.ts).
+    const fd = await openFile(tmpPath, submission ? 0o644 : 0o600);
     try {
-      const st = await fh.stat({ bigint: true });
+      const st = fstatSync(fd, { bigint: true });
       const created = new Date();
       const id = makeQueueId(st.ino, this.settings.enableLongQueueIds);
       const full: QueueEnvelope = { ...envelope, arrivalTime: envelope.arrivalTime ?? created.getTime() };
-      return new QueueFileWriter(id, created, fh, tmpPath, this.path(queue, id), full, this.syncer(queue));
+      const syncer = this.renameNeedsDirectoryFsync ? this.syncer(queue) : undefined;
+      return new QueueFileWriter(id, created, fd, tmpPath, this.path(queue, id), full, syncer);
     } catch (err) {
-      await fh.close();
+      closeSync(fd);
       await unlink(tmpPath).catch(() => undefined);
       throw err;
     }
@@ -173,4 +181,10 @@ export class QueueStore {
     for (const s of this.syncers.values()) await s.close();
     this.syncers.clear();
   }
+}
+
+function openFile(path: string, mode: number): Promise<number> {
+  return new Promise((resolve, reject) =>
+    openCallback(path, 'wx', mode, (err, fd) => (err ? reject(err) : resolve(fd))),
+  );
 }

@@ -5,4 +5,9 @@ export interface QueueSettings {
   queueDirectory: string;
   /** enable_long_queue_ids (default no). */
   enableLongQueueIds: boolean;
+  /**
+   * fsync the destination directory after each new file's rename. Default: only off Linux,
+   * where a file fsync after the rename is not known to commit the rename (queue-writer.ts).
+   */
+  directoryFsyncOnCommit?: boolean;
 }

@@ -24,8 +24,12 @@ after(async () => {
 });
 
 let n = 0;
-async function freshStore(long = false): Promise<QueueStore> {
-  return QueueStore.open({ queueDirectory: join(dir, `q${++n}`), enableLongQueueIds: long });
+async function freshStore(long = false, directoryFsyncOnCommit?: boolean): Promise<QueueStore> {
+  return QueueStore.open({
+    queueDirectory: join(dir, `q${++n}`),
+    enableLongQueueIds: long,
+    directoryFsyncOnCommit,
+  });
 }
 
 const envelope = {
@@ -68,8 +72,8 @@ test('commit writes the file under its queue ID; the ID encodes the file inode',
   await longStore.close();
 });
 
-test('commit resolves only after the incoming directory fsync (nothing is acknowledged early)', async () => {
-  const store = await freshStore();
+test('with directory fsync on (the default off Linux), commit resolves only after it', async () => {
+  const store = await freshStore(false, true);
   const syncer = store.syncer('incoming');
   const events: string[] = [];
   const realSync = syncer.sync.bind(syncer);
@@ -88,7 +92,7 @@ test('commit resolves only after the incoming directory fsync (nothing is acknow
 });
 
 test('group commit: many concurrent commits share directory fsyncs', async () => {
-  const store = await freshStore();
+  const store = await freshStore(false, true);
   const ids = await Promise.all(Array.from({ length: 50 }, (_v, i) => commitMessage(store, `m${i}\n`)));
   assert.equal(new Set(ids).size, 50);
   const syncs = store.syncer('incoming').syncCount;
