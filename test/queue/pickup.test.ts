@@ -51,8 +51,43 @@ test('a requeued message is re-cleaned into incoming with its undelivered recipi
   );
   assert.match(
     await flushMailLogs().then(() => readFile(join(dir, 'maillog'), 'utf8')),
-    new RegExp(`postfix/pickup\\[\\d+\\]: ${second}: uid=1000 from=<alice@example.com>\\n`),
+    // The file's owner, not the uid recorded inside it (1000); requeued: orig_id names the old ID.
+    new RegExp(
+      `postfix/pickup\\[\\d+\\]: ${second}: uid=${process.getuid!()} from=<alice@example.com> orig_id=${first}\\n`,
+    ),
   );
   assert.equal(await pickupMaildropFile(store, first, sink), undefined, 'already picked up');
+  await store.close();
+});
+
+test('pickup logs the maildrop file owner, not a uid written inside the file', async () => {
+  const store = await QueueStore.open({ queueDirectory: join(dir, 'q2'), enableLongQueueIds: false });
+  const log = new MailLog({ file: join(dir, 'maillog2'), host: 'pc' });
+  const sink = new CleanupSink(store, { myhostname: 'pc.example', messageSizeLimit: 0 }, log);
+  // What a hostile local submitter could write: a made-up uid in the envelope.
+  const w = await store.create(
+    {
+      sender: 'mallory@example.com',
+      recipients: [{ address: 'bob@example.net' }],
+      context: { service: 'sendmail', localRewriteContext: true, uid: 4242 },
+    },
+    'maildrop',
+  );
+  w.write(Buffer.from('Subject: hi\n\nbody\n'));
+  const dropped = await w.commit();
+  const picked = await pickupMaildropFile(store, dropped, sink, log, {
+    myhostname: 'pc.example',
+    mailName: 'Postfix',
+  });
+  assert.ok(picked);
+  const me = process.getuid!();
+  const content = await text(await store.openContent('incoming', picked));
+  assert.match(content, new RegExp(`^Received: by pc\\.example \\(Postfix, from userid ${me}\\)\\n`));
+  const logText = await flushMailLogs().then(() => readFile(join(dir, 'maillog2'), 'utf8'));
+  assert.match(
+    logText,
+    new RegExp(`postfix/pickup\\[\\d+\\]: ${picked}: uid=${me} from=<mallory@example.com>\\n`),
+  );
+  assert.doesNotMatch(logText, /uid=4242|orig_id/);
   await store.close();
 });
