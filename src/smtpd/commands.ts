@@ -71,6 +71,12 @@ export const COMMANDS = new Map<string, CommandSpec>([
   spec('quit', { preTls: true }, quit),
 ]);
 
+/** A restriction's refusal; 421 and 521 end the session after the reply, as in Postfix. */
+function replyRefusal(s: SmtpSession, text: string): void {
+  s.reply(text);
+  if (/^[45]21/.test(text)) s.close();
+}
+
 /** smtpd_helo_restrictions at HELO/EHLO time (smtpd_delay_reject = no); the refusal, if any. */
 function heloRefusal(s: SmtpSession, name: string): Promise<string | undefined> | undefined {
   if (s.settings.delayReject || s.settings.heloRestrictions.length === 0) return undefined;
@@ -87,7 +93,7 @@ function helo(s: SmtpSession, args: string): boolean | Promise<boolean> {
   if (check) {
     return check.then((refusal) => {
       if (refusal === undefined) return heloAccepted(s, name);
-      s.reply(refusal);
+      replyRefusal(s, refusal);
       return false;
     });
   }
@@ -112,7 +118,7 @@ function ehlo(s: SmtpSession, args: string): boolean | Promise<boolean> {
   if (check) {
     return check.then((refusal) => {
       if (refusal === undefined) return ehloAccepted(s, name);
-      s.reply(refusal);
+      replyRefusal(s, refusal);
       return false;
     });
   }
@@ -225,7 +231,7 @@ function mail(s: SmtpSession, args: string): boolean | Promise<boolean> {
     return s.checks.checkMail(parsed.address).then((refusal) => {
       if (refusal !== undefined) {
         s.transaction = undefined; // also forgets HOLD/DISCARD/PREPEND the check recorded
-        s.reply(refusal);
+        replyRefusal(s, refusal);
         return false;
       }
       s.reply('250 2.1.0 Ok');
@@ -290,7 +296,7 @@ function rcpt(s: SmtpSession, args: string): boolean | Promise<boolean> {
   // The restrictions log their own refusals (Postfix's "NOQUEUE: reject: RCPT from ...").
   return s.checks.checkRcpt(parsed.address).then((refusal) => {
     if (refusal !== undefined) {
-      s.reply(refusal);
+      replyRefusal(s, refusal);
       return false;
     }
     tx.recipients.push(recipient);
@@ -317,7 +323,7 @@ async function data(s: SmtpSession, args: string): Promise<boolean | 'pending'> 
     tx.recipients.length === 1 ? tx.recipients[0]!.address : undefined,
   );
   if (refusal !== undefined) {
-    s.reply(refusal);
+    replyRefusal(s, refusal);
     return false;
   }
   let writer: MessageWriter;

@@ -251,10 +251,13 @@ export class RestrictionChecker {
   private logWhatsup(whatsup: string, text: string): void {
     const s = this.s;
     let line = `${s.queueId ?? 'NOQUEUE'}: ${whatsup}: ${s.where} from ${s.namaddr}: ${text};`;
-    if (this.sender !== undefined) line += ` from=<${quoteLocalPart(this.sender)}>`;
+    // What is being checked, else what the session knows (Postfix's state->sender etc.).
+    const sender = this.sender ?? s.transaction?.sender;
+    const helo = this.helo ?? s.heloName;
+    if (sender !== undefined) line += ` from=<${quoteLocalPart(sender)}>`;
     if (this.recipient !== undefined) line += ` to=<${quoteLocalPart(this.recipient)}>`;
     line += ` proto=${s.protocol}`;
-    if (this.helo !== undefined) line += ` helo=<${this.helo}>`;
+    if (helo !== undefined) line += ` helo=<${helo}>`;
     if (s.saslMethod) line += ` sasl_method=${s.saslMethod}`;
     if (s.saslUsername) line += ` sasl_username=${s.saslUsername}`;
     s.log(line);

@@ -146,6 +146,7 @@ export class SmtpSession {
         this.accessDenied = denied;
         this.errorCount++;
         this.reply(denied);
+        if (/^[45]21/.test(denied)) this.close();
       }),
     );
   }
