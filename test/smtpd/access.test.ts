@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { hasPostfix, needPeer } from '../helpers/peers.js';
 import { startPostfixOracle, type PostfixOracle } from './postfix-oracle.js';
 import { startOutpost, type OutpostUnderTest } from './outpost-server.js';
-import { dialogue } from './smtp-dialogue.js';
+import { dialogue, exchange } from './smtp-dialogue.js';
 import { realPostmap, ourPostmap, writeSource } from '../maps/helpers.js';
 
 const MAIN_CF = {
@@ -375,4 +375,20 @@ test('a table that cannot answer gives 451 4.3.5 Server configuration error, nev
   const { ours, theirs } = await restrictionLog('broken');
   assert.ok(ours.some((l) => l.includes('451 4.3.5')));
   assert.deepEqual(ours, theirs);
+});
+
+test('pipelined RCPTs with table lookups are answered in order, in one batch, like Postfix', async (t) => {
+  if (!needPeer(t, 'postfix', hasPostfix())) return;
+  const batch =
+    'MAIL FROM:<dir@example.com>\r\nRCPT TO:<blocked@mx.outpost.test>\r\nRCPT TO:<u@mx.outpost.test>\r\n' +
+    'RCPT TO:<tmp@mx.outpost.test>\r\nRCPT TO:<rd@mx.outpost.test>\r\nRCPT TO:<x@remote.example>\r\nDATA\r\n';
+  const steps: [string, number][] = [
+    ['EHLO client.example\r\n', 1],
+    [batch, 7],
+    ['Subject: p\r\n\r\nx\r\n.\r\nQUIT\r\n', 2],
+  ];
+  const expected = normalize(await exchange(postfix!.endpoints.delayed!, steps));
+  const actual = normalize(await exchange(outpost.delayed!.endpoint, steps));
+  assert.deepEqual(actual, expected);
+  assert.match(actual[3]!, /^554 5\.7\.1 <blocked@mx\.outpost\.test>/);
 });
