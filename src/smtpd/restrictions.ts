@@ -4,80 +4,20 @@
 // first restriction that permits or rejects decides; the end of a list means "no opinion".
 // A permit ends one list only: with delayed rejects the next list still runs (client, helo,
 // sender, relay, recipient). defer_if_permit / defer_if_reject / warn_if_reject change a later
-// outcome as Postfix's smtpd_check.c does. Access tables (access-table.ts) may name actions
-// that outlive the command: HOLD, DISCARD and PREPEND are recorded on the transaction.
+// outcome as smtpd_check.c does. Access table values (tableResult below; the key order is in
+// access-keys.ts) may name actions that outlive the command: HOLD, DISCARD and PREPEND are
+// recorded on the transaction.
 // Configuration mistakes (unknown restriction, table lookup error) give a 4xx reply: mail
 // is never accepted because a check could not be made.
-import { SmtpdConfigError, type SmtpdSettings } from './settings.js';
+import type { SmtpdSettings } from './settings.js';
+import { ACCESS_RESTRICTIONS } from './restriction-lists.js';
+import { fixAddressDsn, splitDsn, validDsn } from './reply-status.js';
 import type { SmtpSession, Transaction } from './session.js';
 import { quoteLocalPart } from './address.js';
 import { TableError } from '../maps/types.js';
 import type { TableList } from '../maps/registry.js';
 import { domainKeys, hostAddressKeys, mailAddressKeys, type LookupKey } from './access-keys.js';
 import { validHostAddress, validHostname, validUtf8Hostname, withoutTrailingDot } from './hostname-syntax.js';
-
-/** Restrictions that make the relay check safe; one of the two lists must name one. */
-const REQUIRED = [
-  'reject_unauth_destination',
-  'defer_unauth_destination',
-  'reject',
-  'defer',
-  'defer_if_permit',
-  'check_relay_domains',
-];
-
-/**
- * The start-up check Postfix does in smtpd_check_init(); throws the same text it logs as
- * "fatal:" when neither list can refuse mail to arbitrary destinations.
- */
-export function checkRelayRestrictions(settings: SmtpdSettings): void {
-  const hasRequired = (list: string[]): boolean => {
-    for (const r of list.map((s) => s.toLowerCase())) {
-      if (r === 'permit') return false;
-      if (REQUIRED.includes(r)) return true;
-    }
-    return false;
-  };
-  if (!hasRequired(settings.recipientRestrictions) && !hasRequired(settings.relayRestrictions)) {
-    throw new SmtpdConfigError(
-      'in parameter smtpd_relay_restrictions or smtpd_recipient_restrictions, specify at least one ' +
-        'working instance of: reject_unauth_destination, defer_unauth_destination, reject, defer, ' +
-        'defer_if_permit or check_relay_domains',
-    );
-  }
-}
-
-/** The check_*_access restrictions and the table each names (for opening them at start-up). */
-export const ACCESS_RESTRICTIONS = [
-  'check_client_access',
-  'check_helo_access',
-  'check_sender_access',
-  'check_recipient_access',
-];
-
-/** Every table the restriction lists and classes name ("type:name"), for opening in advance. */
-export function accessTableSpecs(settings: SmtpdSettings): string[] {
-  const specs = new Set<string>();
-  const lists = [
-    settings.clientRestrictions,
-    settings.heloRestrictions,
-    settings.senderRestrictions,
-    settings.relayRestrictions,
-    settings.recipientRestrictions,
-    settings.dataRestrictions,
-    ...Object.values(settings.restrictionClasses),
-  ];
-  for (const list of lists) {
-    list.forEach((item, i) => {
-      const next = list[i + 1];
-      if (ACCESS_RESTRICTIONS.includes(item.toLowerCase()) && next?.includes(':')) specs.add(next);
-      else if (item.includes(':') && !ACCESS_RESTRICTIONS.includes(list[i - 1]?.toLowerCase() ?? '')) {
-        specs.add(item); // bare "type:name" = the stage's own check_*_access
-      }
-    });
-  }
-  return [...specs];
-}
 
 // Postfix's SMTPD_CHECK_DUNNO / _OK / _REJECT.
 const DUNNO = 0;
@@ -96,11 +36,7 @@ interface Deferral {
   reason: string;
 }
 
-const CLIENT = 'Client host';
-const HELO = 'Helo command';
-const SENDER = 'Sender address';
-const RECIPIENT = 'Recipient address';
-const DATA = 'Data command';
+import { CLIENT, DATA, HELO, RECIPIENT, SENDER } from './reply-status.js';
 
 /** Postfix longjmp()s out of the restriction lists on configuration errors; so do we. */
 class Abort {
@@ -743,51 +679,12 @@ export class RestrictionChecker {
     );
   }
 
-  /** smtpd_dsn_fix(): an address status (X.1.Y) must fit what is being rejected. */
+  /** smtpd_dsn_fix(), with its log line when the status changes. */
   private dsnFix(dsn: string, replyClass: string): string {
-    if (!/^\d\.1\./.test(dsn)) return dsn;
-    const micro = dsn.slice(4);
-    let fixed: string;
-    if (replyClass === SENDER) fixed = SENDER_DSN[micro] ?? '4.1.0';
-    else if (replyClass === RECIPIENT) fixed = RECIPIENT_DSN[micro] ?? '4.1.0';
-    else fixed = '4.0.0';
+    const fixed = fixAddressDsn(dsn, replyClass);
     if (dsn.slice(2) !== fixed.slice(2)) {
       this.s.log(`mapping DSN status ${dsn} into ${replyClass} status ${dsn[0]}${fixed.slice(1)}`);
     }
     return fixed;
   }
-}
-
-const SENDER_DSN: Record<string, string> = {
-  '1': '4.1.7',
-  '2': '4.1.8',
-  '3': '4.1.7',
-  '4': '4.1.7',
-  '5': '4.1.0',
-  '6': '4.1.7',
-  '7': '4.1.7',
-  '8': '4.1.8',
-};
-const RECIPIENT_DSN: Record<string, string> = {
-  '1': '4.1.1',
-  '2': '4.1.2',
-  '3': '4.1.3',
-  '4': '4.1.4',
-  '5': '4.1.5',
-  '6': '4.1.6',
-  '7': '4.1.3',
-  '8': '4.1.2',
-};
-
-/** dsn_valid(): "D.DDD.DDD" followed by the end or white space. */
-function validDsn(text: string): boolean {
-  return /^[245]\.\d{1,3}\.\d{1,3}(?:\s|$)/.test(text);
-}
-
-/** dsn_split(): an optional leading enhanced status code, else the default. */
-function splitDsn(def: string, text: string): { dsn: string; text: string } {
-  const t = text.replace(/^\s+/, '');
-  const m = /^([245]\.\d{1,3}\.\d{1,3})(?=\s|$)/.exec(t);
-  if (m) return { dsn: m[1]!, text: t.slice(m[1]!.length).replace(/^\s+/, '') };
-  return { dsn: def, text: t };
 }

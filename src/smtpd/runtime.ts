@@ -6,7 +6,7 @@ import type { MessageSink } from '../queue/types.js';
 import type { SmtpdSettings } from './settings.js';
 import { NetworkList } from './network-list.js';
 import { DestinationResolver } from './destination.js';
-import { accessTableSpecs, checkRelayRestrictions } from './restrictions.js';
+import { accessTableSpecs, checkRelayRestrictions } from './restriction-lists.js';
 import { openTableList, type TableList } from '../maps/registry.js';
 import { loadSecureContext } from './tls.js';
 import { PasswordFile, type PasswordVerifier } from './password-file.js';
