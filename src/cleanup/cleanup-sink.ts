@@ -14,6 +14,7 @@ import type {
   EnvelopeRecipient,
   MessageSink,
   MessageWriter,
+  OpenOptions,
   ReceiveContext,
 } from '../queue/types.js';
 import type { QueueStore } from '../queue/queue-store.js';
@@ -54,16 +55,22 @@ export class CleanupSink implements MessageSink {
     private readonly onCommitted?: (queueId: string) => void,
   ) {}
 
-  async open(envelope: Envelope, context: ReceiveContext): Promise<CleanupWriter> {
+  async open(envelope: Envelope, context: ReceiveContext, options: OpenOptions = {}): Promise<CleanupWriter> {
     const { senderFullName, ...ctx } = context;
     envelope = qualifyEnvelope(envelope, this.settings.qualifyDomain);
-    const file = await this.store.create({
-      ...envelope,
-      recipients: withoutDuplicates(envelope.recipients),
-      context: ctx,
-      ...(senderFullName !== undefined ? { senderFullName } : {}),
-    });
-    return new CleanupWriter(file, envelope, context, this.settings, this.log, this.onCommitted);
+    // A held message is committed straight into hold/ (the same fsync'd rename as incoming/),
+    // so the queue manager never sees it until postsuper -H releases it.
+    const file = await this.store.create(
+      {
+        ...envelope,
+        recipients: withoutDuplicates(envelope.recipients),
+        context: ctx,
+        ...(senderFullName !== undefined ? { senderFullName } : {}),
+      },
+      options.hold ? 'hold' : 'incoming',
+    );
+    const onCommitted = options.hold ? undefined : this.onCommitted;
+    return new CleanupWriter(file, envelope, context, this.settings, this.log, onCommitted);
   }
 }
 

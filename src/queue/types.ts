@@ -60,6 +60,12 @@ export interface MessageWriter {
   abort(): Promise<void>;
 }
 
+/** How the message is to be stored. */
+export interface OpenOptions {
+  /** Put the message into the hold queue (an smtpd access table said HOLD); postsuper -H releases it. */
+  hold?: boolean;
+}
+
 export interface MessageSink {
-  open(envelope: Envelope, context: ReceiveContext): Promise<MessageWriter>;
+  open(envelope: Envelope, context: ReceiveContext, options?: OpenOptions): Promise<MessageWriter>;
 }

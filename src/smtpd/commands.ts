@@ -5,12 +5,11 @@
 // followed by pipelined input (smtpd_forbid_unauth_pipelining); junkLimited = counts
 // towards smtpd_junk_command_limit.
 import { parsePathArgument, quoteLocalPart, xtextDecode } from './address.js';
-import { evaluateRecipientRestrictions } from './restrictions.js';
 import { SaslExchange, type SaslStep } from './sasl.js';
 import type { SmtpSession } from './session.js';
 import { receivedHeader } from './received-header.js';
 import { replyForSinkError } from './sink-errors.js';
-import type { EnvelopeRecipient } from '../queue/types.js';
+import type { EnvelopeRecipient, MessageWriter } from '../queue/types.js';
 
 export interface CommandSpec {
   name: string;
@@ -72,24 +71,62 @@ export const COMMANDS = new Map<string, CommandSpec>([
   spec('quit', { preTls: true }, quit),
 ]);
 
-function helo(s: SmtpSession, args: string): boolean {
+/** A restriction's refusal; 421 and 521 end the session after the reply, as in Postfix. */
+function replyRefusal(s: SmtpSession, text: string): void {
+  s.reply(text);
+  if (/^[45]21/.test(text)) s.close();
+}
+
+/** smtpd_helo_restrictions at HELO/EHLO time (smtpd_delay_reject = no); the refusal, if any. */
+function heloRefusal(s: SmtpSession, name: string): Promise<string | undefined> | undefined {
+  if (s.settings.delayReject || s.settings.heloRestrictions.length === 0) return undefined;
+  return s.checks.checkHelo(name);
+}
+
+function helo(s: SmtpSession, args: string): boolean | Promise<boolean> {
   if (args === '') {
     s.reply('501 Syntax: HELO hostname');
     return false;
   }
-  s.heloName = args.replace(/[ \t]+/g, ' ');
+  const name = args.replace(/[ \t]+/g, ' ');
+  const check = heloRefusal(s, name);
+  if (check) {
+    return check.then((refusal) => {
+      if (refusal === undefined) return heloAccepted(s, name);
+      replyRefusal(s, refusal);
+      return false;
+    });
+  }
+  return heloAccepted(s, name);
+}
+
+function heloAccepted(s: SmtpSession, name: string): boolean {
+  s.heloName = name;
   s.protocol = 'SMTP';
   s.resetTransaction();
   s.reply(`250 ${s.settings.myhostname}`);
   return true;
 }
 
-function ehlo(s: SmtpSession, args: string): boolean {
+function ehlo(s: SmtpSession, args: string): boolean | Promise<boolean> {
   if (args === '') {
     s.reply('501 Syntax: EHLO hostname');
     return false;
   }
-  s.heloName = args.replace(/[ \t]+/g, ' ');
+  const name = args.replace(/[ \t]+/g, ' ');
+  const check = heloRefusal(s, name);
+  if (check) {
+    return check.then((refusal) => {
+      if (refusal === undefined) return ehloAccepted(s, name);
+      replyRefusal(s, refusal);
+      return false;
+    });
+  }
+  return ehloAccepted(s, name);
+}
+
+function ehloAccepted(s: SmtpSession, name: string): boolean {
+  s.heloName = name;
   s.protocol = 'ESMTP';
   s.resetTransaction();
   const set = s.settings;
@@ -123,7 +160,7 @@ function authMechanisms(s: SmtpSession): string[] {
   return s.tlsActive ? s.runtime.tlsMechanisms : s.runtime.mechanisms;
 }
 
-function mail(s: SmtpSession, args: string): boolean {
+function mail(s: SmtpSession, args: string): boolean | Promise<boolean> {
   const set = s.settings;
   if (set.heloRequired && s.heloName === undefined) {
     s.reply('503 5.5.1 Error: send HELO/EHLO first');
@@ -190,13 +227,24 @@ function mail(s: SmtpSession, args: string): boolean {
     return false;
   }
   s.transaction = { sender: parsed.address, senderLog, recipients: [], body, smtputf8, ret, envid };
+  if (!set.delayReject && set.senderRestrictions.length > 0) {
+    return s.checks.checkMail(parsed.address).then((refusal) => {
+      if (refusal !== undefined) {
+        s.transaction = undefined; // also forgets HOLD/DISCARD/PREPEND the check recorded
+        replyRefusal(s, refusal);
+        return false;
+      }
+      s.reply('250 2.1.0 Ok');
+      return true;
+    });
+  }
   s.reply('250 2.1.0 Ok');
   return true;
 }
 
 const NOTIFY_WORDS = new Set(['SUCCESS', 'FAILURE', 'DELAY']);
 
-function rcpt(s: SmtpSession, args: string): boolean {
+function rcpt(s: SmtpSession, args: string): boolean | Promise<boolean> {
   const set = s.settings;
   const tx = s.transaction;
   if (!tx) {
@@ -245,21 +293,16 @@ function rcpt(s: SmtpSession, args: string): boolean {
     return s.rcptOvershoot++ < set.smtpdRecipientOvershootLimit;
   }
   s.rcptAttempts++;
-  const verdict = evaluateRecipientRestrictions(set, {
-    clientInMynetworks: s.clientInMynetworks,
-    saslAuthenticated: s.saslUsername !== undefined,
-    recipient: parsed.address,
-    isAuthorizedDestination: (r) => s.runtime.resolver.isAuthorizedDestination(r),
+  // The restrictions log their own refusals (Postfix's "NOQUEUE: reject: RCPT from ...").
+  return s.checks.checkRcpt(parsed.address).then((refusal) => {
+    if (refusal !== undefined) {
+      replyRefusal(s, refusal);
+      return false;
+    }
+    tx.recipients.push(recipient);
+    s.reply('250 2.1.5 Ok');
+    return true;
   });
-  if (verdict.action === 'reject') {
-    if (verdict.warning) s.warn(verdict.warning);
-    s.logReject('RCPT', verdict.reply, quoteLocalPart(parsed.address));
-    s.reply(verdict.reply);
-    return false;
-  }
-  tx.recipients.push(recipient);
-  s.reply('250 2.1.5 Ok');
-  return true;
 }
 
 async function data(s: SmtpSession, args: string): Promise<boolean | 'pending'> {
@@ -276,7 +319,14 @@ async function data(s: SmtpSession, args: string): Promise<boolean | 'pending'> 
     s.reply('501 5.5.4 Syntax: DATA');
     return false;
   }
-  let writer;
+  const refusal = await s.checks.checkData(
+    tx.recipients.length === 1 ? tx.recipients[0]!.address : undefined,
+  );
+  if (refusal !== undefined) {
+    replyRefusal(s, refusal);
+    return false;
+  }
+  let writer: MessageWriter;
   try {
     writer = await s.runtime.sink.open(
       {
@@ -296,6 +346,8 @@ async function data(s: SmtpSession, args: string): Promise<boolean | 'pending'> 
         // local_header_rewrite_clients = permit_inet_interfaces (the 3.7 default)
         localRewriteContext: s.settings.inetInterfaces.includes(s.clientAddress),
       },
+      // HOLD: the message goes into the hold queue, durable before the 250 like any other.
+      tx.hold && !tx.discard ? { hold: true } : undefined,
     );
   } catch (e) {
     s.warn(`NOQUEUE: queue file open error: ${(e as Error).message}`);
@@ -307,6 +359,8 @@ async function data(s: SmtpSession, args: string): Promise<boolean | 'pending'> 
   const early = (writer as { queueId?: unknown }).queueId;
   s.queueId = typeof early === 'string' ? early : undefined;
   if (s.queueId) s.log(`${s.queueId}: ${s.clientLogFields()}`);
+  // DISCARD: the client is told the message was queued; nothing is kept (Postfix does the same).
+  if (tx.discard) writer = discardingWriter(writer, s.queueId);
   let protocol: string = s.protocol;
   if (tx.smtputf8) protocol = `UTF8${protocol}`;
   if (s.protocol === 'ESMTP') {
@@ -326,12 +380,27 @@ async function data(s: SmtpSession, args: string): Promise<boolean | 'pending'> 
     tlsSummary: s.settings.tlsReceivedHeader ? s.tlsSummary() : undefined,
     when: new Date(),
   });
-  const r = writer.write(Buffer.from(header, 'utf8'));
+  // PREPEND headers from access tables go above our Received: header.
+  const prepended = (tx.prepend ?? []).map((h) => `${h}\n`).join('');
+  const r = writer.write(Buffer.from(prepended + header, 'utf8'));
   if (r instanceof Promise) await r;
   s.reply('354 End data with <CR><LF>.<CR><LF>');
   s.beginData(writer);
   // Success or failure is known when the message ends (session.finishData).
   return 'pending';
+}
+
+/** A writer that takes the content and throws it away, releasing the real queue file. */
+function discardingWriter(real: MessageWriter, queueId: string | undefined): MessageWriter {
+  return {
+    queueId,
+    write: () => true,
+    async commit(): Promise<string> {
+      await real.abort();
+      return queueId ?? 'NOQUEUE';
+    },
+    abort: () => real.abort(),
+  };
 }
 
 function rset(s: SmtpSession, args: string): boolean {

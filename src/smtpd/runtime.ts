@@ -6,7 +6,8 @@ import type { MessageSink } from '../queue/types.js';
 import type { SmtpdSettings } from './settings.js';
 import { NetworkList } from './network-list.js';
 import { DestinationResolver } from './destination.js';
-import { checkRelayRestrictions } from './restrictions.js';
+import { accessTableSpecs, checkRelayRestrictions } from './restriction-lists.js';
+import { openTableList, type TableList } from '../maps/registry.js';
 import { loadSecureContext } from './tls.js';
 import { PasswordFile, type PasswordVerifier } from './password-file.js';
 import { allowedMechanisms } from './sasl.js';
@@ -30,6 +31,8 @@ export interface SmtpdRuntime {
   /** Mechanisms offered before / after TLS (smtpd_sasl_security_options / _tls_ variant). */
   mechanisms: string[];
   tlsMechanisms: string[];
+  /** The tables check_*_access names, by "type:name", opened once (Postfix opens them before chroot). */
+  accessTables: Map<string, TableList>;
 }
 
 export interface RuntimeOptions {
@@ -65,6 +68,19 @@ export async function buildRuntime(
       'smtpd_sasl_auth_enable = yes but outpost_sasl_password_maps is empty: AUTH is not offered',
     );
   }
+  // A table that cannot be opened answers every lookup with its error: the restriction then
+  // gives "451 4.3.5 Server configuration error" instead of the whole server failing.
+  const accessTables = new Map<string, TableList>();
+  for (const spec of accessTableSpecs(settings)) {
+    accessTables.set(
+      spec,
+      await openTableList(spec, {
+        deferOpenErrors: true,
+        utf8: settings.smtputf8Enable,
+        warn: (m) => log.warn(settings.serviceName, m),
+      }),
+    );
+  }
   return {
     settings,
     sink,
@@ -77,5 +93,6 @@ export async function buildRuntime(
     passwords,
     mechanisms: passwords ? allowedMechanisms(settings.saslSecurityOptions) : [],
     tlsMechanisms: passwords ? allowedMechanisms(settings.saslTlsSecurityOptions) : [],
+    accessTables,
   };
 }

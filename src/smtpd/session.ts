@@ -12,6 +12,7 @@ import { DataReader } from './data-reader.js';
 import { replyForSinkError } from './sink-errors.js';
 import { COMMANDS, COMMAND_LOG_ORDER, type CommandSpec } from './commands.js';
 import type { EnvelopeRecipient } from '../queue/types.js';
+import { RestrictionChecker } from './restrictions.js';
 
 const EMPTY = Buffer.alloc(0);
 /** Input kept while a command is being processed asynchronously before reading pauses. */
@@ -29,6 +30,10 @@ export interface Transaction {
   smtputf8: boolean;
   ret?: 'FULL' | 'HDRS';
   envid?: string;
+  /** Access table actions for this message (restrictions.ts): HOLD, DISCARD, PREPEND. */
+  hold?: boolean;
+  discard?: boolean;
+  prepend?: string[];
 }
 
 interface CommandCount {
@@ -60,6 +65,9 @@ export class SmtpSession {
   junkCommands = 0;
   /** Postfix "state->where": the last command, for "lost connection after X". */
   where = 'CONNECT';
+  /** smtpd_client_restrictions refused the client at connect (smtpd_delay_reject = no). */
+  accessDenied: string | undefined;
+  readonly checks: RestrictionChecker = new RestrictionChecker(this);
 
   writer: MessageWriter | undefined;
   queueId: string | undefined;
@@ -120,10 +128,27 @@ export class SmtpSession {
       return;
     }
     if (this.settings.tlsWrapperMode) {
-      this.upgradeToTls(() => this.greet());
+      this.upgradeToTls(() => this.greetUnlessDenied());
     } else {
-      this.greet();
+      this.greetUnlessDenied();
     }
+  }
+
+  /** With smtpd_delay_reject = no the client restrictions run now; a refusal replaces the 220. */
+  private greetUnlessDenied(): void {
+    if (this.settings.delayReject || this.settings.clientRestrictions.length === 0) {
+      this.greet();
+      return;
+    }
+    this.await(
+      this.checks.checkClient().then((denied) => {
+        if (denied === undefined) return this.greet();
+        this.accessDenied = denied;
+        this.errorCount++;
+        this.reply(denied);
+        if (/^[45]21/.test(denied)) this.close();
+      }),
+    );
   }
 
   private greet(): void {
@@ -342,6 +367,18 @@ export class SmtpSession {
         this.close();
         return;
       }
+    }
+    if (this.accessDenied !== undefined && spec?.name !== 'quit') {
+      // A refused client may only QUIT; a 421 refusal is repeated as is.
+      if (/^.21/.test(this.accessDenied)) {
+        this.reply(this.accessDenied);
+        return;
+      }
+      this.reply(`503 5.7.0 Error: access denied for ${this.namaddr}`);
+      this.errorCount++;
+      return this.afterCommand();
+    }
+    if (!spec) {
       this.reply('500 5.5.2 Error: command not recognized');
       this.errorCount++;
       return this.afterCommand();

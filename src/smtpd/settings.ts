@@ -4,6 +4,7 @@
 // configuration loader. Defaults are Postfix 3.7's (`postconf -d`, compatibility_level 3.7).
 
 import { networkInterfaces } from 'node:os';
+import { splitOutsideBraces } from '../maps/braces.js';
 
 export type BareNewlineMode = 'no' | 'normalize' | 'reject';
 export type TlsSecurityLevel = 'none' | 'may' | 'encrypt';
@@ -32,6 +33,27 @@ export interface SmtpdSettings {
   /** smtpd_relay_restrictions and smtpd_recipient_restrictions (restriction names). */
   relayRestrictions: string[];
   recipientRestrictions: string[];
+  /** smtpd_client/helo/sender/data_restrictions (empty by default). */
+  clientRestrictions: string[];
+  heloRestrictions: string[];
+  senderRestrictions: string[];
+  dataRestrictions: string[];
+  /** smtpd_restriction_classes: class name -> its restriction list (the parameter of that name). */
+  restrictionClasses: Record<string, string[]>;
+  /** smtpd_delay_reject (yes): client/helo/sender restrictions wait until RCPT TO. */
+  delayReject: boolean;
+  /** smtpd_access_maps in parent_domain_matches_subdomains: "example.com" matches subdomains. */
+  accessParentStyle: boolean;
+  /** smtpd_null_access_lookup_key ("<>"): the sender key for MAIL FROM:<>. */
+  nullAccessLookupKey: string;
+  /** access_map_reject_code (554), access_map_defer_code (450). */
+  accessMapRejectCode: number;
+  accessMapDeferCode: number;
+  /** non_fqdn_reject_code (504), invalid_hostname_reject_code (501). */
+  nonFqdnRejectCode: number;
+  invalidHostnameRejectCode: number;
+  /** recipient_delimiter: user+ext@domain is also looked up as user@domain. */
+  recipientDelimiter: string;
   /** relay_domains_reject_code (554); defer_unauth_destination uses this minus 100. */
   relayDomainsRejectCode: number;
   /** reject_code (554) and defer_code (450) for plain `reject` / `defer`. */
@@ -112,6 +134,19 @@ export const DEFAULT_SETTINGS: SmtpdSettings = {
   virtualDomains: [],
   relayRestrictions: ['permit_mynetworks', 'permit_sasl_authenticated', 'defer_unauth_destination'],
   recipientRestrictions: [],
+  clientRestrictions: [],
+  heloRestrictions: [],
+  senderRestrictions: [],
+  dataRestrictions: [],
+  restrictionClasses: {},
+  delayReject: true,
+  accessParentStyle: true,
+  nullAccessLookupKey: '<>',
+  accessMapRejectCode: 554,
+  accessMapDeferCode: 450,
+  nonFqdnRejectCode: 504,
+  invalidHostnameRejectCode: 501,
+  recipientDelimiter: '',
   relayDomainsRejectCode: 554,
   rejectCode: 554,
   deferCode: 450,
@@ -205,6 +240,11 @@ export function settingsFromParams(get: (name: string) => string | undefined): S
     const v = get(name);
     return v === undefined ? def : parseInteger(name, v);
   };
+  // Restriction lists keep "{ ... }" groups (inline: tables) together, as argv_splitq() does.
+  const restrictions = (name: string, def: string[]): string[] => {
+    const v = get(name);
+    return v === undefined ? def : splitOutsideBraces(v);
+  };
   const time = (name: string, defMs: number): number => {
     const v = get(name);
     return v === undefined ? defMs : parseTimeMs(name, v);
@@ -236,8 +276,25 @@ export function settingsFromParams(get: (name: string) => string | undefined): S
       ...list('virtual_alias_domains', []).filter((s) => !s.includes(':') && !s.startsWith('/')),
       ...list('virtual_mailbox_domains', []).filter((s) => !s.includes(':') && !s.startsWith('/')),
     ].map(normalizeDomain),
-    relayRestrictions: list('smtpd_relay_restrictions', d.relayRestrictions),
-    recipientRestrictions: list('smtpd_recipient_restrictions', d.recipientRestrictions),
+    relayRestrictions: restrictions('smtpd_relay_restrictions', d.relayRestrictions),
+    recipientRestrictions: restrictions('smtpd_recipient_restrictions', d.recipientRestrictions),
+    clientRestrictions: restrictions('smtpd_client_restrictions', []),
+    heloRestrictions: restrictions('smtpd_helo_restrictions', []),
+    senderRestrictions: restrictions('smtpd_sender_restrictions', []),
+    dataRestrictions: restrictions('smtpd_data_restrictions', []),
+    restrictionClasses: Object.fromEntries(
+      list('smtpd_restriction_classes', []).map((name) => [name, restrictions(name, [])]),
+    ),
+    delayReject: bool('smtpd_delay_reject', d.delayReject),
+    accessParentStyle: list('parent_domain_matches_subdomains', ['smtpd_access_maps']).includes(
+      'smtpd_access_maps',
+    ),
+    nullAccessLookupKey: str('smtpd_null_access_lookup_key', d.nullAccessLookupKey),
+    accessMapRejectCode: int('access_map_reject_code', d.accessMapRejectCode),
+    accessMapDeferCode: int('access_map_defer_code', d.accessMapDeferCode),
+    nonFqdnRejectCode: int('non_fqdn_reject_code', d.nonFqdnRejectCode),
+    invalidHostnameRejectCode: int('invalid_hostname_reject_code', d.invalidHostnameRejectCode),
+    recipientDelimiter: str('recipient_delimiter', d.recipientDelimiter),
     relayDomainsRejectCode: int('relay_domains_reject_code', d.relayDomainsRejectCode),
     rejectCode: int('reject_code', d.rejectCode),
     deferCode: int('defer_code', d.deferCode),
