@@ -1,5 +1,7 @@
-// postmap's and postalias's command lines: Postfix's option letters, parsed like GNU getopt
-// (options may follow the table names), with Postfix's conflict and usage messages.
+// postmap's and postalias's command lines: Postfix's option letters, parsed like Postfix's
+// GETOPT on Linux (glibc getopt with "+": options end at the first table name, as
+// `postmap file -q key` in Postfix tries to build a file named "-q"), with Postfix's conflict
+// and usage messages.
 
 /** What differs between the two commands' command lines. */
 export interface ToolSpec {
@@ -52,7 +54,7 @@ export interface Flags {
   args: string[];
 }
 
-/** GNU getopt with argument permutation, as Postfix's GETOPT on Linux. */
+/** glibc getopt in "+" mode: no argument permutation, "--" ends the options. */
 export function getopt(argv: string[]): { opts: [string, string | undefined][]; args: string[] } {
   const { prog, usage, optstring } = running;
   const opts: [string, string | undefined][] = [];
@@ -64,8 +66,8 @@ export function getopt(argv: string[]): { opts: [string, string | undefined][]; 
       break;
     }
     if (a.length < 2 || a[0] !== '-') {
-      args.push(a);
-      continue;
+      args.push(...argv.slice(i));
+      break;
     }
     for (let j = 1; j < a.length; j++) {
       const c = a[j]!;
