@@ -25,7 +25,7 @@ export function nisDomain(path = '/proc/sys/kernel/domainname'): string | undefi
 /** Postfix looks the domain up once per process; so does Outpost (undefined: not yet). */
 let domainChecked: { domain: string | undefined } | undefined;
 
-class NisTable implements LookupTable {
+export class NisTable implements LookupTable {
   readonly type = 'nis';
   readonly fixedKeys = true;
   constructor(
