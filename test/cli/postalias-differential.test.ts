@@ -215,3 +215,34 @@ test('command line: usage, unknown options, conflicts, missing files', (t) => {
   same(['nosuchtype:aliases']);
   same(['aliases', '-q', 'root']);
 });
+
+test('newaliases (sendmail -bi): real and Outpost build $alias_database alike', (t) => {
+  if (!needPeer(t, 'postfix (sendmail, postalias)', hasPostfix())) return;
+  const SENDMAIL = join(ROOT, 'bin', 'sendmail');
+  const cases = ['lmdb:@D@/aliases, cdb:@D@/aliases', 'lmdb:@D@/aliases @D@/missing cdb:@D@/aliases', ''];
+  for (const [n, databases] of cases.entries()) {
+    const result = (cmd: string, side: string): Run => {
+      const d = join(box.root, `newaliases-${side}-${n}`);
+      mkdirSync(d);
+      writeSource(join(d, 'aliases'), CORPUS);
+      writeSource(
+        join(d, 'main.cf'),
+        `compatibility_level = 3.7\nalias_database = ${databases.replaceAll('@D@', d)}\n`,
+      );
+      writeSource(join(d, 'master.cf'), '');
+      const r = run(cmd, ['-C', d, '-bi'], d);
+      // Both builds must answer alike, whoever built them (real postalias reads both).
+      const q = run(REAL, ['-q', '-', `lmdb:${join(d, 'aliases')}`], d, KEYS.join('\n') + '\n');
+      return {
+        status: r.status,
+        stderr: r.stderr.replaceAll(d, '@D@'),
+        stdout: (r.stdout + q.stdout + q.stderr).replaceAll(d, '@D@'),
+      };
+    };
+    assert.deepEqual(
+      result(SENDMAIL, 'ours'),
+      result('/usr/sbin/sendmail', 'real'),
+      `alias_database = ${databases}`,
+    );
+  }
+});
