@@ -33,6 +33,10 @@ if (process.getuid?.() === 0 && mailHomes && existsSync(mailHomes)) {
   chownTree(mailHomes);
 }
 
+// demo/aliases is compiled into demo/aliases.db, as after editing /etc/aliases on a Postfix
+// machine (local delivery reads the compiled table).
+execFileSync(join(repo, 'bin', 'newaliases'), ['-C', configDir], { stdio: 'inherit' });
+
 const child = spawn(process.execPath, [cli, '-c', configDir, 'start-fg'], {
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 });
@@ -52,7 +56,7 @@ child.on('message', (m) => {
     'Send a test message, for example:',
     `  swaks --server ${first} --from you@example.org --to alice@${host}`,
     `  printf 'Subject: hello\\n\\nHi Bob!\\n' | bin/sendmail -C ${rel(configDir)} bob`,
-    `Local users: ${users.join(', ') || '(none)'}; aliases in ${rel(join(configDir, 'aliases'))}.`,
+    `Local users: ${users.join(', ') || '(none)'}; aliases in ${rel(join(configDir, 'aliases'))} (run bin/newaliases -C ${rel(configDir)} after editing it).`,
     `Delivered mail lands in ${rel(mailHomes || '.')}/<user>/${config.get('home_mailbox') || ''}new/`,
     `Mail for other domains stays deferred ("mail transport unavailable"): bin/sendmail -C ${rel(configDir)} -bp`,
     'Press Ctrl-C to stop.',

@@ -1,6 +1,6 @@
-// The main.cf values postmap needs, read through src/config (loadConfig): default_database_type
-// and smtputf8_enable (whose default depends on compatibility_level). A missing main.cf is
-// fatal, as in Postfix ("open /etc/postfix/main.cf: No such file or directory").
+// The main.cf values postmap and postalias need, read through src/config (loadConfig):
+// default_database_type, myhostname and smtputf8_enable (whose default depends on
+// compatibility_level). A missing main.cf is fatal, as in Postfix ("open /etc/postfix/main.cf: No such file or directory").
 import { loadConfig } from '../config/config.js';
 import { resolveConfigDir } from '../config/config-dir.js';
 import { ConfigError as SourceConfigError } from '../config/errors.js';
@@ -12,6 +12,8 @@ export interface PostmapConfig {
   defaultDatabaseType: string;
   /** smtputf8_enable, whose default depends on compatibility_level (yes from level 1). */
   utf8: boolean;
+  /** myhostname (postalias writes it as YP_MASTER_NAME). */
+  myhostname: string;
 }
 
 export class ConfigError extends Error {}
@@ -25,6 +27,7 @@ export async function readPostmapConfig(dirOption: string | undefined): Promise<
       configDir,
       defaultDatabaseType: config.get('default_database_type') || 'hash',
       utf8: config.bool('smtputf8_enable'),
+      myhostname: config.get('myhostname'),
     };
   } catch (err) {
     if (err instanceof SourceConfigError) {

@@ -1,7 +1,7 @@
 // What every postmap operation shares: parsed flags plus main.cf settings, batched stdout,
 // Postfix-style warnings, and reading keys from standard input.
 import type { OpenOptions } from '../maps/types.js';
-import { PROG, type Flags } from './postmap-options.js';
+import { runningTool, type Flags } from './postmap-options.js';
 
 /** Writes to stdout in large chunks (bulk queries print hundreds of thousands of lines). */
 export class Output {
@@ -20,9 +20,20 @@ export class Output {
     this.used += this.buf.write(s, this.used, 'utf8');
   }
 
-  /** "key<TAB>value<NEWLINE>" from bytes, without making strings (postmap -q -). */
-  answer(key: Uint8Array, ko: number, kl: number, value: Uint8Array, vo: number, vl: number): void {
-    const n = kl + vl + 2;
+  /**
+   * "key<TAB>value<NEWLINE>" from bytes, without making strings (postmap -q -); postalias puts
+   * a colon before the tab (`withColon`).
+   */
+  answer(
+    key: Uint8Array,
+    ko: number,
+    kl: number,
+    value: Uint8Array,
+    vo: number,
+    vl: number,
+    withColon = false,
+  ): void {
+    const n = kl + vl + 3;
     if (this.used + n > this.buf.length) {
       this.flush();
       if (n > this.buf.length) this.buf = Buffer.allocUnsafe(n);
@@ -30,6 +41,7 @@ export class Output {
     const b = this.buf;
     let u = this.used;
     for (let i = 0; i < kl; i++) b[u++] = key[ko + i]!;
+    if (withColon) b[u++] = 58;
     b[u++] = 9;
     for (let i = 0; i < vl; i++) b[u++] = value[vo + i]!;
     b[u++] = 10;
@@ -53,7 +65,7 @@ export function printable(message: string): string {
 }
 
 export function warn(message: string): void {
-  process.stderr.write(`${PROG}: warning: ${printable(message)}\n`);
+  process.stderr.write(`${runningTool().prog}: warning: ${printable(message)}\n`);
 }
 
 export interface Context {
@@ -61,6 +73,15 @@ export interface Context {
   defaultType: string;
   utf8: boolean;
   out: Output;
+  /** postalias: aliases(5) sources, "@" and NIS signatures, "key:<TAB>value" listings. */
+  aliases: boolean;
+  /** myhostname, for postalias's YP_MASTER_NAME entry. */
+  myhostname: string;
+}
+
+/** Between key and value in -q - and -s listings: postmap a tab, postalias a colon and a tab. */
+export function listingSeparator(ctx: Context): string {
+  return ctx.aliases ? ':\t' : '\t';
 }
 
 export function splitMap(ctx: Context, arg: string): { type: string; name: string } {

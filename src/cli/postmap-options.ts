@@ -1,11 +1,40 @@
-// postmap's command line: Postfix's option letters, parsed like GNU getopt (options may follow
-// the table names), with Postfix's conflict and usage messages.
+// postmap's and postalias's command lines: Postfix's option letters, parsed like Postfix's
+// GETOPT on Linux (glibc getopt with "+": options end at the first table name, as
+// `postmap file -q key` in Postfix tries to build a file named "-q"), with Postfix's conflict
+// and usage messages.
 
-export const PROG = 'postmap';
+/** What differs between the two commands' command lines. */
+export interface ToolSpec {
+  prog: 'postmap' | 'postalias';
+  usage: string;
+  optstring: string;
+}
 
-export const USAGE = `usage: ${PROG} [-bfFhimnNoprsuUvw] [-c config_dir] [-d key] [-q key] [map_type:]file...`;
+export const POSTMAP: ToolSpec = {
+  prog: 'postmap',
+  usage: 'usage: postmap [-bfFhimnNoprsuUvw] [-c config_dir] [-d key] [-q key] [map_type:]file...',
+  optstring: 'bc:d:fFhimnNopq:rsuUvw',
+};
 
-export const OPTSTRING = 'bc:d:fFhimnNopq:rsuUvw';
+export const POSTALIAS: ToolSpec = {
+  prog: 'postalias',
+  usage: 'usage: postalias [-Nfinoprsuvw] [-c config_dir] [-d key] [-q key] [map_type:]file...',
+  optstring: 'Nc:d:finopq:rsuvw',
+};
+
+let running: ToolSpec = POSTMAP;
+
+/**
+ * The command this process runs, named in every message (Postfix's msg_vstream_init(argv[0])).
+ * Set once by the entry point; postmap is the default.
+ */
+export function runningTool(): ToolSpec {
+  return running;
+}
+
+export function setRunningTool(tool: ToolSpec): void {
+  running = tool;
+}
 
 export class Fatal extends Error {}
 
@@ -25,8 +54,9 @@ export interface Flags {
   args: string[];
 }
 
-/** GNU getopt with argument permutation, as Postfix's GETOPT on Linux. */
+/** glibc getopt in "+" mode: no argument permutation, "--" ends the options. */
 export function getopt(argv: string[]): { opts: [string, string | undefined][]; args: string[] } {
+  const { prog, usage, optstring } = running;
   const opts: [string, string | undefined][] = [];
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -36,22 +66,22 @@ export function getopt(argv: string[]): { opts: [string, string | undefined][]; 
       break;
     }
     if (a.length < 2 || a[0] !== '-') {
-      args.push(a);
-      continue;
+      args.push(...argv.slice(i));
+      break;
     }
     for (let j = 1; j < a.length; j++) {
       const c = a[j]!;
-      const at = OPTSTRING.indexOf(c);
+      const at = optstring.indexOf(c);
       if (at < 0 || c === ':') {
-        process.stderr.write(`${PROG}: invalid option -- '${c}'\n`);
-        throw new Fatal(USAGE);
+        process.stderr.write(`${prog}: invalid option -- '${c}'\n`);
+        throw new Fatal(usage);
       }
-      if (OPTSTRING[at + 1] === ':') {
+      if (optstring[at + 1] === ':') {
         let value = a.slice(j + 1);
         if (value === '') {
           if (i + 1 >= argv.length) {
-            process.stderr.write(`${PROG}: option requires an argument -- '${c}'\n`);
-            throw new Fatal(USAGE);
+            process.stderr.write(`${prog}: option requires an argument -- '${c}'\n`);
+            throw new Fatal(usage);
           }
           value = argv[++i]!;
         }

@@ -2,7 +2,14 @@
 import { CompiledTable, type BatchAnswers } from '../maps/compiled-table.js';
 import { openTable } from '../maps/registry.js';
 import { TableError, type LookupTable } from '../maps/types.js';
-import { forEachStdinBatch, openOptions, splitMap, warn, type Context } from './postmap-context.js';
+import {
+  forEachStdinBatch,
+  listingSeparator,
+  openOptions,
+  splitMap,
+  warn,
+  type Context,
+} from './postmap-context.js';
 import { Fatal } from './postmap-options.js';
 
 /**
@@ -63,9 +70,10 @@ export async function queryBulk(ctx: Context): Promise<number> {
   const tables: (LookupTable | undefined)[] = ctx.flags.args.map(() => undefined);
   let found = false;
   const out = ctx.out;
+  const sep = listingSeparator(ctx);
   const hit = (t: LookupTable, key: string, value: string): void => {
     if (value === '') emptyValueWarning(`${t.type}:${t.name}`, key);
-    out.line(`${key}\t${value}\n`);
+    out.line(`${key}${sep}${value}\n`);
     found = true;
   };
   // From table n on, for tables not opened yet (Postfix opens them when first needed) or
@@ -117,7 +125,15 @@ export async function queryBulk(ctx: Context): Promise<number> {
         if (ans.found[e] === 1) {
           if (ans.len[e] === 0)
             emptyValueWarning(`${first.type}:${first.name}`, buf.toString('utf8', starts[j], ends[j]));
-          out.answer(buf, starts[j]!, ends[j]! - starts[j]!, ans.bytes, ans.off[e]!, ans.len[e]!);
+          out.answer(
+            buf,
+            starts[j]!,
+            ends[j]! - starts[j]!,
+            ans.bytes,
+            ans.off[e]!,
+            ans.len[e]!,
+            ctx.aliases,
+          );
           found = true;
           continue;
         }
@@ -200,7 +216,7 @@ export async function sequence(ctx: Context): Promise<number> {
     for (const [k, v] of t.entries()) {
       if (k === '') warn(`table ${t.type}:${t.name}: empty lookup key value is not allowed`);
       else if (v === '') emptyValueWarning(`${t.type}:${t.name}`, k);
-      ctx.out.line(`${k}\t${v}\n`);
+      ctx.out.line(`${k}${listingSeparator(ctx)}${v}\n`);
     }
   } catch (err) {
     if (err instanceof TableError)

@@ -8,6 +8,7 @@ import { formats as hashFormats } from '../maps/hash.js';
 import { format as cdbFormat } from '../maps/cdb.js';
 import { format as lmdbFormat } from '../maps/lmdb.js';
 import { DRIVER_MODULES } from '../maps/registry.js';
+import { parseAliasSource } from '../maps/alias-source.js';
 import { parseSource, readWithSpare } from '../maps/source.js';
 import { strerror } from '../maps/strerror.js';
 import { TableError } from '../maps/types.js';
@@ -80,13 +81,38 @@ export async function buildOne(ctx: Context, arg: string): Promise<void> {
   const format = buildFormat(type);
   const options = { ...buildOptions(ctx), ...(await fileAttributes(ctx, name, st)) };
   const builder = new TableBuilder(format, name, options);
-  parseSource(
-    source,
-    { displayName: name, utf8: ctx.utf8, style: 'postmap', warn },
-    builder.handler(source),
-    source.length - 1,
-  );
+  addFromSource(ctx, builder, source, name, source.length - 1);
+  if (ctx.aliases) addAliasSignatures(ctx, builder, false);
   await writeTable(builder, options);
+}
+
+/** Adds the entries of a source (bytes [0, end) of buf): postmap's format or aliases(5). */
+function addFromSource(
+  ctx: Context,
+  builder: TableBuilder,
+  buf: Buffer,
+  displayName: string,
+  end: number,
+): void {
+  if (ctx.aliases) {
+    const add = (name: Buffer, value: Buffer): void => builder.addBytes(name, value);
+    parseAliasSource(buf, { displayName, utf8: ctx.utf8, warn }, add, end);
+  } else {
+    parseSource(buf, { displayName, utf8: ctx.utf8, style: 'postmap', warn }, builder.handler(buf), end);
+  }
+}
+
+/**
+ * postalias ends every build and update with Sendmail's "@" entry (the database is complete)
+ * and the NIS entries YP_LAST_MODIFIED (seconds, ten digits) and YP_MASTER_NAME (myhostname).
+ * The NIS entries are stored as written: no folding, no trailing NUL, whatever the table's
+ * convention (as Postfix built with NIS support, Debian's, writes them).
+ */
+function addAliasSignatures(ctx: Context, builder: TableBuilder, update: boolean): void {
+  builder.addLiteral('@', '@', builder.nulTerminated, update);
+  const seconds = String(Math.floor(Date.now() / 1000)).padStart(10, '0');
+  builder.addLiteral('YP_LAST_MODIFIED', seconds, false, update);
+  builder.addLiteral('YP_MASTER_NAME', ctx.myhostname, false, update);
 }
 
 export async function writeTable(builder: TableBuilder, options: BuildOptions): Promise<void> {
@@ -161,14 +187,10 @@ export async function incremental(ctx: Context): Promise<void> {
     if (input !== undefined) {
       const buf = Buffer.alloc(input.length + 1);
       input.copy(buf);
-      parseSource(
-        buf,
-        { displayName: 'stdin', utf8: ctx.utf8, style: 'postmap', warn },
-        builder.handler(buf),
-        input.length,
-      );
+      addFromSource(ctx, builder, buf, 'stdin', input.length);
     }
     input = undefined;
+    if (ctx.aliases) addAliasSignatures(ctx, builder, true);
     const mode = await currentMode(name + format.suffix);
     await writeTable(builder, { ...buildOptions(ctx), mode });
   }

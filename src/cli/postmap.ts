@@ -1,13 +1,14 @@
 // postmap(1): build, query, update and dump lookup tables, with Postfix 3.7's options, messages
 // and exit codes (docs/tables.md). Builds replace the database atomically (temporary file,
-// fsync, rename).
+// fsync, rename). postalias(1) is the same program with aliases(5) sources (src/cli/postalias.ts).
 import { ConfigError, readPostmapConfig } from './postmap-config.js';
 import { Output, printable, type Context } from './postmap-context.js';
-import { Fatal, parseFlags, PROG, USAGE } from './postmap-options.js';
+import { Fatal, parseFlags, POSTALIAS, POSTMAP, setRunningTool, type ToolSpec } from './postmap-options.js';
 // postmap-query and postmap-update are imported when needed: start-up time counts in every
 // postmap run (bench/RESULTS.md), and a query needs none of the build code.
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], tool: ToolSpec = POSTMAP): Promise<number> {
+  setRunningTool(tool);
   const out = new Output();
   try {
     const flags = parseFlags(argv);
@@ -23,10 +24,17 @@ export async function main(argv: string[]): Promise<number> {
       throw new Fatal('-b, -h and -m (message keys) are not supported by Outpost postmap');
     }
     if (flags.fileValues) throw new Fatal('-F (file content values) is not supported by Outpost postmap');
-    const ctx: Context = { flags, defaultType: config.defaultDatabaseType, utf8: config.utf8, out };
+    const ctx: Context = {
+      flags,
+      defaultType: config.defaultDatabaseType,
+      utf8: config.utf8,
+      out,
+      aliases: tool === POSTALIAS,
+      myhostname: config.myhostname,
+    };
     if (flags.args.length === 0) {
       if (flags.sequence) return 1;
-      throw new Fatal(USAGE);
+      throw new Fatal(tool.usage);
     }
     let rc = 0;
     if (flags.deleteKey !== undefined) {
@@ -50,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     out.flush();
     if (err instanceof Fatal) {
-      process.stderr.write(`${PROG}: fatal: ${printable(err.message)}\n`);
+      process.stderr.write(`${tool.prog}: fatal: ${printable(err.message)}\n`);
       return 1;
     }
     throw err;

@@ -31,7 +31,6 @@ import { maildropSink, openMaildropStore } from '../sendmail/maildrop-sink.js';
 import { postqueueMain } from './postqueue.js';
 import type { MessageWriter } from '../queue/types.js';
 import { rebuildAliases } from '../sendmail/newaliases.js';
-import { AliasSyntaxError } from '../delivery/local/aliases.js';
 import { EX_SOFTWARE, EX_TEMPFAIL, EX_UNAVAILABLE } from './sysexits.js';
 
 export interface SendmailIo {
@@ -179,8 +178,9 @@ export async function sendmailMain(argv: string[], invokedAs: string, io: Sendma
   try {
     switch (o.mode) {
       case 'newaliases':
-        await rebuildAliases(config, (t) => io.stderr.write(`${name}: warning: ${t}\n`));
-        return 0;
+        if (o.recipients.length > 0)
+          return fatal('alias initialization mode requires no recipient', EX_TEMPFAIL);
+        return await rebuildAliases(config);
       case 'mailq':
         // sendmail -bp = postqueue -p (the daemon's showq, or the queue directly when down).
         return await postqueueMain(['-c', config.dir, '-p'], { ...io, env: process.env }, 'postqueue');
@@ -216,7 +216,7 @@ export async function sendmailMain(argv: string[], invokedAs: string, io: Sendma
     }
   } catch (err) {
     if (err instanceof Fatal) return fatal(err.message, err.code);
-    if (err instanceof ConfigError || err instanceof AliasSyntaxError) return fatal(err.message, EX_TEMPFAIL);
+    if (err instanceof ConfigError) return fatal(err.message, EX_TEMPFAIL);
     const code = (err as NodeJS.ErrnoException).code;
     return fatal((err as Error).message, code ? EX_TEMPFAIL : EX_SOFTWARE);
   }

@@ -1,6 +1,7 @@
 // Building compiled tables: collect entries (folding, NUL convention and duplicate policy as
 // Postfix's mkmap/dict_*_update), then write the whole file atomically. Shared by postmap and
 // the drivers' build() exports.
+import { isAscii } from 'node:buffer';
 import { stat } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic-file.js';
 import { EntryStore, finishHash } from './entry-store.js';
@@ -127,6 +128,47 @@ export class TableBuilder {
   addText(key: string, value: string): void {
     const k = this.fold ? foldText(key, this.utf8) : key;
     this.addCopy(Buffer.from(k, 'utf8'), Buffer.from(value, 'utf8'));
+  }
+
+  /**
+   * Adds a key and value given as bytes (postalias's parsed aliases), folding the key as the
+   * source handler does: ASCII in place, Unicode folding for UTF-8 keys in UTF-8 mode.
+   */
+  addBytes(key: Buffer, value: Buffer): void {
+    let k = key;
+    if (this.fold) {
+      if (this.utf8 && !isAscii(key)) k = Buffer.from(foldText(key.toString('utf8'), true), 'utf8');
+      else k = Buffer.from(key.map((c) => (c >= 65 && c <= 90 ? c + 32 : c)));
+    }
+    this.addCopy(k, value);
+  }
+
+  /**
+   * Adds an entry exactly as given: no folding, and a trailing NUL only when `nul` says so
+   * (postalias's "@" and NIS signatures). `replace` overrides the duplicate policy (postalias
+   * -i refreshes the signatures of an existing table).
+   */
+  addLiteral(key: string, value: string, nul: boolean, replace: boolean): void {
+    const n = nul ? '\0' : '';
+    const pair = Buffer.from(key + n + value + n, 'utf8');
+    const klen = Buffer.byteLength(key + n);
+    const [seg, off] = this.store.copyIn(pair, 0, pair.length);
+    const r = this.store.add(
+      seg,
+      off,
+      klen,
+      off + klen,
+      pair.length - klen,
+      replace || this.dup === 'replace',
+    );
+    if (r === 'duplicate' && !replace && this.dup === 'warn') {
+      this.warn(this.format.duplicateWarning(this.name, key));
+    }
+  }
+
+  /** True when this build stores keys and values with a trailing NUL. */
+  get nulTerminated(): boolean {
+    return this.nul;
   }
 
   /** Deletes a key in both NUL forms (postmap -d); true when something was deleted. */

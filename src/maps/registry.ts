@@ -22,6 +22,7 @@ export const DRIVER_MODULES: Readonly<Record<string, string>> = {
   unionmap: './unionmap.js',
   pipemap: './pipemap.js',
   fail: './fail.js',
+  nis: './nis.js',
   regexp: './regexp.js',
   pcre: './pcre.js',
   cidr: './cidr.js',

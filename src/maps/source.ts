@@ -53,6 +53,33 @@ function text(buf: Buffer, start: number, end: number): string {
   return buf.toString('utf8', start, end);
 }
 
+/**
+ * With smtputf8_enable, a logical line that is not valid UTF-8 is skipped with Postfix's
+ * warning (postmap, postalias and texthash: alike). False when the line must be skipped.
+ */
+export function checkUtf8(
+  buf: Buffer,
+  s: number,
+  e: number,
+  lineNo: number,
+  o: Pick<SourceParserOptions, 'utf8' | 'displayName' | 'warn'>,
+  allAscii: boolean,
+): boolean {
+  if (!o.utf8 || allAscii) return true;
+  let ascii = true;
+  for (let i = s; i < e; i++) {
+    if (buf[i]! >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (!ascii && !isUtf8(buf.subarray(s, e))) {
+    o.warn(`${o.displayName}, line ${lineNo}: non-UTF-8 input "${text(buf, s, e)}" -- ignoring this line`);
+    return false;
+  }
+  return true;
+}
+
 function parseLogical(
   buf: Buffer,
   s: number,
@@ -62,19 +89,7 @@ function parseLogical(
   onEntry: EntryHandler,
   allAscii: boolean,
 ): void {
-  if (o.utf8 && !allAscii) {
-    let ascii = true;
-    for (let i = s; i < e; i++) {
-      if (buf[i]! >= 0x80) {
-        ascii = false;
-        break;
-      }
-    }
-    if (!ascii && !isUtf8(buf.subarray(s, e))) {
-      o.warn(`${o.displayName}, line ${lineNo}: non-UTF-8 input "${text(buf, s, e)}" -- ignoring this line`);
-      return;
-    }
-  }
+  if (!checkUtf8(buf, s, e, lineNo, o, allAscii)) return;
   // The key ends at the first unquoted whitespace character.
   let inQuotes = false;
   let k = s;
@@ -119,6 +134,37 @@ export function parseSource(
   onEntry: EntryHandler,
   end: number = buf.length,
 ): void {
+  forEachLogicalLine(
+    buf,
+    options,
+    (b, s, e, lineNo, allAscii) => parseLogical(b, s, e, lineNo, options, onEntry, allAscii),
+    end,
+  );
+}
+
+/**
+ * A logical line: bytes [s, e) of `buf` (the source buffer, or a joined copy when the line had
+ * continuation lines), the number of its first physical line, and whether the whole source is
+ * ASCII (so per-line UTF-8 checks can be skipped).
+ */
+export type LogicalLineHandler = (
+  buf: Buffer,
+  s: number,
+  e: number,
+  lineNo: number,
+  allAscii: boolean,
+) => void;
+
+/**
+ * Postfix's readllines(): joins continuation lines, skips blank and comment lines, and warns
+ * about a continuation with no line before it. Shared by postmap's and postalias's parsers.
+ */
+export function forEachLogicalLine(
+  buf: Buffer,
+  options: Pick<SourceParserOptions, 'displayName' | 'warn'>,
+  onLine: LogicalLineHandler,
+  end: number = buf.length,
+): void {
   let physical = 0;
   // One native scan spares the per-line UTF-8 checks for the common all-ASCII file.
   const allAscii = isAscii(buf.subarray(0, end));
@@ -152,7 +198,7 @@ export function parseSource(
       );
       return;
     }
-    parseLogical(b, s, e, firstLine, options, onEntry, allAscii);
+    onLine(b, s, e, firstLine, allAscii);
   };
 
   let pos = 0;

@@ -137,7 +137,9 @@ export class Master {
       }
       const userName = this.owner?.name ?? process.env.USER ?? String(process.getuid?.() ?? '');
       await checkQueueWritable(queueDirectory, userName);
-      this.local = new LocalDeliveryAgent(config, this.queue.sink, this.rootHelper);
+      this.local = new LocalDeliveryAgent(config, this.queue.sink, this.rootHelper, (m) =>
+        this.log.warn('local', m),
+      );
       const qmgrEntry = plan.roles.get('qmgr') ?? plan.roles.get('oqmgr');
       if (qmgrEntry) {
         this.qmgr = new QueueManager(config, this.queue, this.local, this.log, qmgrEntry.wakeup);

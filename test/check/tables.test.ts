@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { hasPostfix, needPeer, POSTMAP } from '../helpers/peers.js';
 import { BASE, age, byRule, check, makeConfDir, type ConfDir } from './helpers.js';
+import { nisDomain } from '../../src/maps/nis.js';
 
 const dirs: ConfDir[] = [];
 after(() => dirs.forEach((d) => d.cleanup()));
@@ -70,13 +71,14 @@ test('table types Outpost lacks', async () => {
   assert.deepEqual(
     found.map((f) => [f.parameter, f.line, f.message.match(/^\S+ uses (\S+),/)?.[1]]),
     [
-      ['alias_maps', 3, 'nis:mail.aliases'],
+      // nis: is fine without an NIS domain (lookups answer "not found", as in Postfix).
+      ...(nisDomain() === undefined ? [] : [['alias_maps', 3, 'nis:mail.aliases']]),
       ['virtual_alias_maps', 4, `ldap:${c.dir}/ldap-virtual.cf`],
     ],
   );
   assert.match(
-    found[0]?.message ?? '',
-    /Outpost has no "nis" tables\. Convert it to one of btree, cdb, cidr, /,
+    found[found.length - 1]?.message ?? '',
+    /Outpost has no "ldap" tables\. Convert it to one of btree, cdb, cidr, dbm, fail, hash, inline, /,
   );
   assert.equal(r.code, 1);
 });

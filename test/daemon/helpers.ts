@@ -59,7 +59,8 @@ export async function makeInstance(options: InstanceOptions = {}): Promise<TestI
     'maillog_file = $config_directory/maillog',
     'outpost_mail_home_directory = $config_directory/mail',
     'home_mailbox = Maildir/',
-    'alias_maps = texthash:$config_directory/aliases',
+    'alias_maps = hash:$config_directory/aliases',
+    'alias_database = hash:$config_directory/aliases',
     'outpost_shutdown_timeout = 2s',
     options.main ?? '',
   ].join('\n');
@@ -73,6 +74,9 @@ export async function makeInstance(options: InstanceOptions = {}): Promise<TestI
   await writeFile(join(dir, 'main.cf'), main + '\n');
   await writeFile(join(dir, 'master.cf'), master + '\n');
   await writeFile(join(dir, 'aliases'), 'postmaster: alice\nteam: alice, bob\n');
+  // As a Postfix user does after editing the aliases file.
+  const built = spawnSync(join(root, 'bin', 'newaliases'), ['-C', dir], { encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`newaliases failed: ${built.stderr}`);
   await writeFile(join(dir, 'maillog'), '');
   if (isRoot) {
     const owner = await lookupUser('postfix');

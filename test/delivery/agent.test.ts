@@ -2,7 +2,7 @@
 // mbox vs Maildir choice, forwarding of remote alias targets through cleanup.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -10,7 +10,9 @@ import { LocalDeliveryAgent } from '../../src/delivery/local/agent.js';
 import { loadDaemonConfig } from '../../src/master/config-adapter.js';
 import type { ActiveMessage } from '../../src/master/queue-adapter.js';
 import type { Envelope, MessageSink } from '../../src/queue/types.js';
-import { parseAliasesSource, splitAliasTargets } from '../../src/delivery/local/aliases.js';
+import { splitAliasTargets } from '../../src/delivery/local/aliases.js';
+import { postaliasMain } from '../../src/cli/postalias.js';
+import { nisDomain } from '../../src/maps/nis.js';
 
 const dirs: string[] = [];
 after(async () => {
@@ -19,6 +21,7 @@ after(async () => {
 
 async function setup(
   extraMain = '',
+  { newaliases = true, warnings = [] as string[] } = {},
 ): Promise<{ dir: string; agent: LocalDeliveryAgent; forwarded: { env: Envelope; content: string }[] }> {
   const dir = await mkdtemp(join(tmpdir(), 'outpost-local-'));
   dirs.push(dir);
@@ -26,13 +29,15 @@ async function setup(
   await writeFile(
     join(dir, 'main.cf'),
     `myhostname = h.example\nmydestination = $myhostname, localhost\nqueue_directory = ${dir}/q\n` +
-      `outpost_mail_home_directory = ${dir}/mail\nhome_mailbox = Maildir/\nalias_maps = texthash:${dir}/aliases\nrecipient_delimiter = +\n${extraMain}\n`,
+      `outpost_mail_home_directory = ${dir}/mail\nhome_mailbox = Maildir/\nalias_maps = hash:${dir}/aliases\nrecipient_delimiter = +\n${extraMain}\n`,
   );
   await writeFile(join(dir, 'master.cf'), '');
   await writeFile(
     join(dir, 'aliases'),
     `team: alice, bob\nfar: someone@remote.example\narchive: ${dir}/archive.mbox\nloop1: loop2\nloop2: loop1\nself: self, carol\n`,
   );
+  // As a Postfix user does: the aliases file is compiled before local delivery reads it.
+  if (newaliases) assert.equal(await postaliasMain(['-c', dir, `hash:${dir}/aliases`]), 0);
   const forwarded: { env: Envelope; content: string }[] = [];
   const sink: MessageSink = {
     async open(env) {
@@ -47,7 +52,8 @@ async function setup(
       };
     },
   };
-  return { dir, agent: new LocalDeliveryAgent(await loadDaemonConfig(dir), sink), forwarded };
+  const agent = new LocalDeliveryAgent(await loadDaemonConfig(dir), sink, undefined, (m) => warnings.push(m));
+  return { dir, agent, forwarded };
 }
 
 function message(content: string, sender = 'sender@example.org'): ActiveMessage {
@@ -192,18 +198,77 @@ test('mbox delivery through mail_spool_directory when home_mailbox is empty', as
   );
 });
 
-test('aliases(5) parsing: continuation lines, comments, quoted names, file:line errors', () => {
-  const m = parseAliasesSource('# c\nA: b,\n  c\n"x y": z\n', '/etc/aliases');
-  assert.deepEqual(
-    [...m],
-    [
-      ['a', 'b, c'],
-      ['x y', 'z'],
-    ],
-  );
-  assert.throws(
-    () => parseAliasesSource('ok: x\nnot an alias\n', '/etc/aliases'),
-    /\/etc\/aliases, line 2: missing colon/,
-  );
+test('alias values as postalias stores them split into targets', () => {
   assert.deepEqual(splitAliasTargets('a, "|cmd arg, more", /f'), ['a', '|cmd arg, more', '/f']);
+});
+
+test('alias table errors defer the mail; they never make the name unknown', async () => {
+  const warnings: string[] = [];
+  const { agent } = await setup('', { newaliases: false, warnings });
+  const r = await agent.deliver(message('S: x\n\n'), { address: 'team@h.example' });
+  assert.deepEqual(r, [
+    { to: 'team@h.example', status: 'deferred', dsn: '4.3.0', text: 'alias database unavailable' },
+  ]);
+  assert.match(
+    warnings.join('\n'),
+    /hash:.*\/aliases: lookup of 'team' failed: open database .*aliases\.db: No such file or directory/,
+  );
+});
+
+test('default-style alias_maps with nis:mail.aliases: no NIS domain means "not found", once warned', async (t) => {
+  if (nisDomain() !== undefined) return t.skip('this machine has an NIS domain set');
+  const warnings: string[] = [];
+  const { dir, agent } = await setup('', { warnings });
+  await writeFile(
+    join(dir, 'main.cf'),
+    (await readFile(join(dir, 'main.cf'), 'utf8')).replace(
+      `alias_maps = hash:${dir}/aliases`,
+      `alias_maps = hash:${dir}/aliases, nis:mail.aliases`,
+    ),
+  );
+  agent.reload(await loadDaemonConfig(dir));
+  const team = await agent.deliver(message('S: x\n\n'), { address: 'team@h.example' });
+  assert.deepEqual(
+    team.map((r) => r.status),
+    ['sent', 'sent'],
+  );
+  const carol = await agent.deliver(message('S: x\n\n'), { address: 'carol@h.example' });
+  assert.equal(carol[0]!.status, 'sent');
+  const unknown = await agent.deliver(message('S: x\n\n'), { address: 'no-such-user-xyz@h.example' });
+  assert.equal(unknown[0]!.status, 'bounced');
+  // The NIS domain is looked up once per process: one warning, as Postfix's dict_nis_init.
+  assert.deepEqual(
+    warnings.filter((w) => w.includes('NIS')),
+    ['dict_nis_init: NIS domain name not set - NIS lookups disabled'],
+  );
+});
+
+test('a rebuilt aliases.db is picked up; an outdated one gets the stale-database warning', async () => {
+  const warnings: string[] = [];
+  const { dir, agent } = await setup('', { warnings });
+  await writeFile(join(dir, 'aliases'), 'team: carol\n');
+  // The source is newer than the .db but was edited within the last 100 seconds: no warning yet
+  // (Postfix's grace period), and the old table still answers.
+  const before = await agent.deliver(message('S: x\n\n'), { address: 'team@h.example' });
+  assert.deepEqual(
+    before.map((r) => r.to),
+    ['alice@h.example', 'bob@h.example'],
+  );
+  const old = new Date(Date.now() - 3600_000);
+  const older = new Date(Date.now() - 7200_000);
+  await utimes(join(dir, 'aliases.db'), older, older);
+  await utimes(join(dir, 'aliases'), old, old);
+  agent.reload(await loadDaemonConfig(dir));
+  await agent.deliver(message('S: x\n\n'), { address: 'team@h.example' });
+  assert.ok(
+    warnings.some((w) => w === `database ${dir}/aliases.db is older than source file ${dir}/aliases`),
+    warnings.join('\n'),
+  );
+  assert.equal(await postaliasMain(['-c', dir, `hash:${dir}/aliases`]), 0);
+  agent.reload(await loadDaemonConfig(dir));
+  const after = await agent.deliver(message('S: x\n\n'), { address: 'team@h.example' });
+  assert.deepEqual(
+    after.map((r) => r.to),
+    ['carol@h.example'],
+  );
 });

@@ -1,12 +1,14 @@
 // Through the running daemon: remote recipients are deferred with a reason and listed by
 // sendmail -bp, `outpost flush` retries them, an unknown local user bounces and the sender
-// gets a non-delivery notification; newaliases checks the alias source.
+// gets a non-delivery notification; newaliases builds the alias database.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   makeInstance,
+  root,
   outpost,
   sendmail,
   waitFor,
@@ -83,24 +85,33 @@ test('deferred remote mail: reason, mailq listing, flush retries; unknown user b
   assert.equal((await sendmail(['-C', inst.dir, '-q'], '')).status, 0);
 });
 
-test('newaliases: checks the source, names file and line on errors', async () => {
+test("newaliases: builds $alias_database with postalias; errors are postalias's", async () => {
   const inst = await makeInstance({ noSmtp: true });
   instances.push(inst);
-  await writeFile(
-    join(inst.dir, 'main.cf'),
-    (await readFile(join(inst.dir, 'main.cf'), 'utf8')) + `alias_database = hash:${inst.dir}/aliases\n`,
-  );
+  const main = await readFile(join(inst.dir, 'main.cf'), 'utf8');
+  await writeFile(join(inst.dir, 'main.cf'), main + `alias_database = lmdb:${inst.dir}/aliases\n`);
+  await writeFile(join(inst.dir, 'aliases'), 'Good: alice,\n  bob\nbad line\n');
   const ok = await sendmail(['-C', inst.dir, '-bi'], '');
   assert.equal(ok.status, 0, ok.stderr);
-  assert.match(
-    ok.stderr,
-    /sendmail: warning: hash:.*aliases: source checked; building hash files needs the maps layer/,
+  assert.equal(ok.stderr, `postalias: warning: ${inst.dir}/aliases, line 3: need name:value pair\n`);
+  const q = spawnSync(
+    join(root, 'bin', 'postalias'),
+    ['-c', inst.dir, '-q', 'GOOD', `lmdb:${inst.dir}/aliases`],
+    {
+      encoding: 'utf8',
+    },
   );
-  await writeFile(join(inst.dir, 'aliases'), 'good: alice\nbad line\n');
+  assert.equal(q.stdout, 'alice, bob\n');
+
+  await writeFile(join(inst.dir, 'main.cf'), main + `alias_database = hash:${inst.dir}/missing\n`);
   const bad = await sendmail(['-C', inst.dir, '-I'], '');
-  assert.equal(bad.status, 75);
-  assert.match(
-    bad.stderr,
-    new RegExp(`sendmail: fatal: ${inst.dir}/aliases, line 2: missing colon in alias entry "bad line"`),
-  );
+  assert.equal(bad.status, 1);
+  assert.equal(bad.stderr, `postalias: fatal: open ${inst.dir}/missing: No such file or directory\n`);
+
+  await writeFile(join(inst.dir, 'main.cf'), main + 'alias_database =\n');
+  const none = await sendmail(['-C', inst.dir, '-bi'], '');
+  assert.deepEqual([none.status, none.stderr], [0, '']);
+  const withRecipient = await sendmail(['-C', inst.dir, '-bi', 'x@y'], '');
+  assert.equal(withRecipient.status, 75);
+  assert.match(withRecipient.stderr, /sendmail: fatal: alias initialization mode requires no recipient/);
 });

@@ -3,6 +3,7 @@
 // change the /etc/postfix/sasl_passwd file", SASL_README).
 import { stat } from 'node:fs/promises';
 import { DRIVER_MODULES, openTable } from '../../maps/registry.js';
+import { nisDomain } from '../../maps/nis.js';
 import { COMPILED_SUFFIX, tablesInMainCf, type TableRef } from '../tables.js';
 import type { CheckContext, Finding } from '../types.js';
 
@@ -75,6 +76,23 @@ export async function checkTableFiles(ctx: CheckContext): Promise<Finding[]> {
     const key = t.spec;
     if (seen.has(key)) continue;
     seen.add(key);
+    if (t.type === 'nis') {
+      // Without an NIS domain, nis: tables answer "not found" (in Postfix too): the default
+      // alias_maps names nis:mail.aliases and is fine. With one, Outpost (no NIS client) defers.
+      const domain = nisDomain();
+      if (domain !== undefined) {
+        findings.push({
+          rule: 'table-type-unsupported',
+          severity: 'error',
+          ...ctx.at(t.parameter),
+          message:
+            `${t.parameter} uses ${t.spec}, but Outpost has no NIS client: with the NIS domain ` +
+            `"${domain}" set, every lookup in it fails and mail is deferred. Remove it, or copy the map ` +
+            'into a local file and use "hash:FILE" (aliases: "newaliases")',
+        });
+      }
+      continue;
+    }
     if (!Object.hasOwn(DRIVER_MODULES, t.type)) {
       findings.push({
         rule: 'table-type-unsupported',
@@ -82,7 +100,10 @@ export async function checkTableFiles(ctx: CheckContext): Promise<Finding[]> {
         ...ctx.at(t.parameter),
         message:
           `${t.parameter} uses ${t.spec}, but Outpost has no "${t.type}" tables. Convert it to one of ` +
-          `${Object.keys(DRIVER_MODULES).sort().join(', ')} (e.g. "postmap lmdb:FILE" for a file of key value lines)`,
+          `${Object.keys(DRIVER_MODULES)
+            .filter((type) => type !== 'nis')
+            .sort()
+            .join(', ')} (e.g. "postmap lmdb:FILE" for a file of key value lines)`,
       });
       continue;
     }

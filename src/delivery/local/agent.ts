@@ -21,7 +21,8 @@ import { deliverToMaildir } from './maildir.js';
 import { deliverToMbox } from './mbox.js';
 import { deliveredHeaders, mboxFromLine } from './delivered-headers.js';
 import { findLocalUser, mailboxFor, type MailboxSettings } from './users.js';
-import { openAliasMaps, splitAliasTargets, type AliasLookup } from './aliases.js';
+import { openAliasMaps, splitAliasTargets, type AliasMaps } from './aliases.js';
+import { TableError } from '../../maps/types.js';
 
 export interface DeliveryResult {
   /** The address actually delivered to (after alias expansion). */
@@ -34,18 +35,20 @@ export interface DeliveryResult {
 const MAX_ALIAS_DEPTH = 100;
 
 export class LocalDeliveryAgent {
-  private aliases: Promise<AliasLookup[]>;
+  private aliases: Promise<AliasMaps>;
   private settings: MailboxSettings;
   private destinations: Set<string>;
 
   /**
    * `rootHelper`: present when the master was started as root; mailboxes of passwd users are
    * then written by the root helper with the user's own uid/gid (see master/root-helper.ts).
+   * `warn`: where table warnings and alias lookup failures go (the daemon's mail log).
    */
   constructor(
     private config: DaemonConfig,
     private readonly forwardSink: MessageSink,
     private readonly rootHelper?: { deliver(request: MailboxRequest): Promise<MailboxReply> },
+    private readonly warn: (message: string) => void = (m) => process.stderr.write(`local: warning: ${m}\n`),
   ) {
     this.aliases = this.openAliases(config);
     this.settings = this.mailboxSettings(config);
@@ -53,8 +56,8 @@ export class LocalDeliveryAgent {
   }
 
   /** Open errors surface at lookup time (deferring that mail), not as an unhandled rejection. */
-  private openAliases(config: DaemonConfig): Promise<AliasLookup[]> {
-    const p = openAliasMaps(config.get('alias_maps'), config.dir);
+  private openAliases(config: DaemonConfig): Promise<AliasMaps> {
+    const p = openAliasMaps(config.get('alias_maps'), config.dir, this.warn);
     p.catch(() => undefined);
     return p;
   }
@@ -70,7 +73,10 @@ export class LocalDeliveryAgent {
   /** SIGHUP: new settings, alias tables opened afresh. */
   reload(config: DaemonConfig): void {
     this.config = config;
+    const old = this.aliases;
     this.aliases = this.openAliases(config);
+    // Deliveries already under way finish with the old tables; close them a little later.
+    setTimeout(() => void old.then((t) => t.close()).catch(() => undefined), 60_000).unref();
     this.settings = this.mailboxSettings(config);
     this.destinations = new Set(config.list('mydestination').map((d) => d.toLowerCase()));
   }
@@ -124,12 +130,12 @@ export class LocalDeliveryAgent {
       for (const key of candidates) {
         let value: string | undefined;
         try {
-          for (const table of await this.aliases) {
-            value = await table.lookup(key);
-            if (value !== undefined) break;
-          }
+          value = await (await this.aliases).lookup(key);
         } catch (err) {
-          return result('deferred', '4.3.0', `alias database unavailable: ${(err as Error).message}`);
+          // Postfix: a warning naming the table and the name, and the mail is deferred.
+          const table = err instanceof TableError ? err.table : 'alias_maps';
+          this.warn(`${table}: lookup of '${key}' failed: ${(err as Error).message}`);
+          return result('deferred', '4.3.0', 'alias database unavailable');
         }
         if (value === undefined) continue;
         const next = new Set(expanded).add(key);

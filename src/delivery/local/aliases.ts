@@ -1,73 +1,25 @@
-// Alias lookups for local(8) (alias_maps). The maps layer (src/maps) owns table drivers;
-// until it is wired in, StandinAliasTable reads the aliases(5) SOURCE file behind
-// hash:/lmdb:/cdb:/texthash: names (the file postalias would compile), which gives the same
-// answers as long as the compiled table is up to date.
-//
-// WIRING POINT (lead): make openAliasMaps() return
-//   [await openTableList(aliasMapsValue, { deferOpenErrors: true, configDir })]
-// (src/maps/registry.ts on the maps branch; a LookupTable is an AliasLookup as it is). The
-// first table that has the key wins; a TableError means "defer". Note the 3.7 default
-// alias_maps contains nis:mail.aliases, which src/maps does not open.
-import { readFile } from 'node:fs/promises';
+// Alias lookups for local(8): $alias_maps through the one table layer (src/maps), so
+// "hash:/etc/aliases" reads /etc/aliases.db as built by newaliases/postalias, and every other
+// table type works as it does in main.cf anywhere else. As in Postfix:
+//  - the first table that has the name wins;
+//  - a table error (missing or corrupt .db, a database that is down, a table that could not
+//    be opened) is a temporary failure: the caller defers the mail, never treats the name as
+//    unknown;
+//  - a compiled table older than its source gets the "database ... is older than source
+//    file ..." warning (src/maps/compiled-table.ts);
+//  - nis:mail.aliases from the default alias_maps answers "not found" with one warning when no
+//    NIS domain is set (src/maps/nis.ts).
+import { openTableList, type TableList } from '../../maps/registry.js';
 
-export interface AliasLookup {
-  /** The right-hand side for `localpart` (already lower-case), or undefined. */
-  lookup(localpart: string): Promise<string | undefined>;
-}
+export type AliasMaps = TableList;
 
-export class AliasSyntaxError extends Error {}
-
-/** Parse aliases(5): "name: value", continuation lines start with white space, # comments. */
-export function parseAliasesSource(text: string, file: string): Map<string, string> {
-  const out = new Map<string, string>();
-  let current: { key: string; value: string } | undefined;
-  const flush = (): void => {
-    if (current) out.set(current.key, current.value.trim());
-    current = undefined;
-  };
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.replace(/\r$/, '');
-    if (/^\s*#/.test(line) || line.trim() === '') return;
-    if (/^\s/.test(line)) {
-      if (!current)
-        throw new AliasSyntaxError(`${file}, line ${i + 1}: continuation line without alias name`);
-      current.value += ' ' + line.trim();
-      return;
-    }
-    flush();
-    const m = /^("[^"]*"|[^:\s]+)\s*:\s*(.*)$/.exec(line);
-    if (!m)
-      throw new AliasSyntaxError(`${file}, line ${i + 1}: missing colon in alias entry "${line.trim()}"`);
-    current = { key: m[1]!.replace(/^"|"$/g, '').toLowerCase(), value: m[2]! };
-  });
-  flush();
-  return out;
-}
-
-class StandinAliasTable implements AliasLookup {
-  private entries: Map<string, string> | undefined;
-  constructor(private readonly path: string) {}
-  async lookup(localpart: string): Promise<string | undefined> {
-    if (!this.entries) {
-      try {
-        this.entries = parseAliasesSource(await readFile(this.path, 'utf8'), this.path);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.entries = new Map();
-        else throw err;
-      }
-    }
-    return this.entries.get(localpart);
-  }
-}
-
-/** One lookup per alias_maps entry the stand-in understands; others are skipped. */
-export async function openAliasMaps(aliasMapsValue: string, _configDir: string): Promise<AliasLookup[]> {
-  const out: AliasLookup[] = [];
-  for (const spec of aliasMapsValue.split(/[\s,]+/).filter((w) => w !== '')) {
-    const m = /^(hash|btree|lmdb|cdb|dbm|texthash):(\/.+)$/.exec(spec);
-    if (m) out.push(new StandinAliasTable(m[2]!));
-  }
-  return out;
+/** Opens $alias_maps; `warn` receives the tables' warnings (stale database, NIS disabled). */
+export async function openAliasMaps(
+  aliasMapsValue: string,
+  configDir: string,
+  warn: (message: string) => void,
+): Promise<AliasMaps> {
+  return openTableList(aliasMapsValue, { deferOpenErrors: true, configDir, warn });
 }
 
 /** Split an alias value into targets: addresses, /file, |command, :include:/file. */
