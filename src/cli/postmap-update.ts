@@ -79,10 +79,10 @@ export async function buildOne(ctx: Context, arg: string): Promise<void> {
   }
   const format = buildFormat(type);
   const options = { ...buildOptions(ctx), ...(await fileAttributes(ctx, name, st)) };
-  const builder = new TableBuilder(format, name, options);
+  const builder = new TableBuilder(format, name, { ...options, deferDuplicates: true });
   parseSource(
     source,
-    { displayName: name, utf8: ctx.utf8, style: 'postmap', warn },
+    { displayName: name, utf8: ctx.utf8, style: 'postmap', warn: builder.warnLater },
     builder.handler(source),
     source.length - 1,
   );
