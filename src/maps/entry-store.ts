@@ -242,33 +242,45 @@ export class EntryStore {
    */
   dedupe(replace: boolean): Uint32Array {
     const n = this.count;
-    const hash = this.hash;
+    // LSD radix sort of (hash, entry) pairs on 11-bit digits; the hashes travel with the
+    // entries so every pass reads memory in order.
     let src = new Uint32Array(n);
-    for (let i = 0; i < n; i++) src[i] = i;
     let dst = new Uint32Array(n);
-    const count = new Uint32Array(2048);
-    for (const shift of [0, 11, 22]) {
-      count.fill(0);
-      for (let k = 0; k < n; k++) count[(hash[src[k]!]! >>> shift) & 2047]!++;
+    let sh = this.hash.slice(0, n);
+    let dh = new Uint32Array(n);
+    for (let i = 0; i < n; i++) src[i] = i;
+    const count = new Uint32Array(3 * 2048);
+    for (let k = 0; k < n; k++) {
+      const h = sh[k]!;
+      count[h & 2047]!++;
+      count[2048 + ((h >>> 11) & 2047)]!++;
+      count[4096 + (h >>> 22)]!++;
+    }
+    for (let base = 0; base < 3 * 2048; base += 2048) {
       let sum = 0;
-      for (let d = 0; d < 2048; d++) {
+      for (let d = base; d < base + 2048; d++) {
         const c = count[d]!;
         count[d] = sum;
         sum += c;
       }
+    }
+    for (let pass = 0; pass < 3; pass++) {
+      const shift = 11 * pass;
+      const base = 2048 * pass;
       for (let k = 0; k < n; k++) {
-        const i = src[k]!;
-        dst[count[(hash[i]! >>> shift) & 2047]!++] = i;
+        const h = sh[k]!;
+        const at = count[base + ((h >>> shift) & 2047)]!++;
+        dst[at] = src[k]!;
+        dh[at] = h;
       }
-      const t = src;
-      src = dst;
-      dst = t;
+      [src, dst] = [dst, src];
+      [sh, dh] = [dh, sh];
     }
     const dups: number[] = [];
     for (let k = 0; k < n; ) {
-      const h = hash[src[k]!]!;
+      const h = sh[k]!;
       let e = k + 1;
-      while (e < n && hash[src[e]!] === h) e++;
+      while (e < n && sh[e] === h) e++;
       // Equal hashes: usually equal keys, but a run may mix keys that merely collide.
       for (let a = k; a < e - 1; a++) {
         const i = src[a]!;
