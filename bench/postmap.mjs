@@ -151,7 +151,8 @@ if (TYPES.length !== ALL_TYPES.length) {
   process.exit(0);
 }
 let doc = existsSync(resultsPath) ? readFileSync(resultsPath, 'utf8') : '# Benchmark results\n\n';
-const re = /## postmap\n[\s\S]*?(?=\n## |$)/;
+// Up to the next heading (the next section may be a ### one: it stays).
+const re = /## postmap\n[\s\S]*?(?=\n##+ |$)/;
 doc = re.test(doc) ? doc.replace(re, section) : doc.replace(/\n*$/, '\n\n') + section;
 writeFileSync(resultsPath, doc);
 rmSync(work, { recursive: true, force: true });
