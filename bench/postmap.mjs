@@ -5,7 +5,7 @@
 // the median of REPEAT runs, so load on a shared machine hits both alike. Results (wall and
 // CPU seconds, keys/s, ratios) go to bench/RESULTS.md, section "postmap".
 //
-// Usage: npm run build && node bench/postmap.mjs [lines] [queries] [repeat]
+// Usage: npm run build && [TYPES=cdb,lmdb] node bench/postmap.mjs [lines] [queries] [repeat]
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
@@ -19,7 +19,10 @@ const POSTFIX = ['/usr/sbin/postmap'];
 const LINES = Number(process.argv[2] ?? 1_000_000);
 const QUERIES = Number(process.argv[3] ?? 100_000);
 const REPEAT = Number(process.argv[4] ?? 3);
-const TYPES = ['hash', 'lmdb', 'cdb'];
+// TYPES=cdb,lmdb (environment) measures only those types; RESULTS.md is then left alone.
+const ALL_TYPES = ['hash', 'lmdb', 'cdb'];
+const TYPES = process.env.TYPES ? process.env.TYPES.split(',') : ALL_TYPES;
+for (const t of TYPES) if (!ALL_TYPES.includes(t)) throw new Error(`TYPES: unknown type ${t}`);
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 const work = mkdtempSync(join(tmpdir(), 'outpost-bench-'));
@@ -141,8 +144,15 @@ lines.push('');
 const section = lines.join('\n');
 
 const resultsPath = join(ROOT, 'bench', 'RESULTS.md');
+if (TYPES.length !== ALL_TYPES.length) {
+  rmSync(work, { recursive: true, force: true });
+  console.log(section);
+  console.log('(TYPES given: bench/RESULTS.md not updated)');
+  process.exit(0);
+}
 let doc = existsSync(resultsPath) ? readFileSync(resultsPath, 'utf8') : '# Benchmark results\n\n';
-const re = /## postmap\n[\s\S]*?(?=\n## |$)/;
+// Up to the next heading (the next section may be a ### one: it stays).
+const re = /## postmap\n[\s\S]*?(?=\n##+ |$)/;
 doc = re.test(doc) ? doc.replace(re, section) : doc.replace(/\n*$/, '\n\n') + section;
 writeFileSync(resultsPath, doc);
 rmSync(work, { recursive: true, force: true });

@@ -3,8 +3,7 @@
 // compatibility_level). A missing main.cf is fatal, as in Postfix ("open /etc/postfix/main.cf: No such file or directory").
 import { loadConfig } from '../config/config.js';
 import { resolveConfigDir } from '../config/config-dir.js';
-import { ConfigError as SourceConfigError } from '../config/errors.js';
-import { describeConfigError } from '../master/config-adapter.js';
+import { ConfigError as SourceConfigError, describeConfigError } from '../config/errors.js';
 
 export interface PostmapConfig {
   configDir: string;

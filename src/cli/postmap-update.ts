@@ -80,9 +80,22 @@ export async function buildOne(ctx: Context, arg: string): Promise<void> {
   }
   const format = buildFormat(type);
   const options = { ...buildOptions(ctx), ...(await fileAttributes(ctx, name, st)) };
-  const builder = new TableBuilder(format, name, options);
-  addFromSource(ctx, builder, source, name, source.length - 1);
-  if (ctx.aliases) addAliasSignatures(ctx, builder, false);
+  if (ctx.aliases) {
+    const builder = new TableBuilder(format, name, options);
+    addFromSource(ctx, builder, source, name, source.length - 1);
+    addAliasSignatures(ctx, builder, false);
+    await writeTable(builder, options);
+    return;
+  }
+  // postmap: duplicates are settled once after parsing (faster on big tables); warnings keep
+  // Postfix's order through builder.warnLater.
+  const builder = new TableBuilder(format, name, { ...options, deferDuplicates: true });
+  parseSource(
+    source,
+    { displayName: name, utf8: ctx.utf8, style: 'postmap', warn: builder.warnLater },
+    builder.handler(source),
+    source.length - 1,
+  );
   await writeTable(builder, options);
 }
 

@@ -22,3 +22,10 @@ export function located(what: string, file?: string, line?: number): string {
   if (file === undefined) return what;
   return line === undefined ? `${file}: ${what}` : `${file}, line ${line}: ${what}`;
 }
+
+/** A ConfigError as one message in Postfix wording ("file, line N: what" when located). */
+export function describeConfigError(err: ConfigError): string {
+  if (err.file === undefined || err.message.startsWith(err.file) || err.message.startsWith('open '))
+    return err.message;
+  return located(err.message, err.file, err.line);
+}

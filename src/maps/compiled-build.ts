@@ -4,7 +4,7 @@
 import { isAscii } from 'node:buffer';
 import { stat } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic-file.js';
-import { EntryStore, finishHash } from './entry-store.js';
+import { EntryStore, finishHash, hashBytes } from './entry-store.js';
 import { foldText } from './fold.js';
 import { parseSource, parseSourceFile, readWithSpare, type EntryHandler } from './source.js';
 import type { CompiledFormat } from './compiled-table.js';
@@ -21,6 +21,12 @@ export interface BuildOptions {
   /** Default 'warn' (first value kept); postmap -w = 'ignore', -r = 'replace'. */
   duplicates?: DuplicatePolicy;
   warn?: (message: string) => void;
+  /**
+   * Settle duplicate keys once, after the last entry (whole builds from a source), instead of
+   * entry by entry. Same warnings in the same order: warnings given to builder.warnLater()
+   * meanwhile are held and merged with the duplicate warnings by when they happened.
+   */
+  deferDuplicates?: boolean;
   /** Mode of the new file (default 0644). */
   mode?: number;
   owner?: { uid: number; gid: number };
@@ -34,6 +40,9 @@ export class TableBuilder {
   private readonly nul: boolean;
   private readonly dup: DuplicatePolicy;
   private readonly warn: (m: string) => void;
+  private readonly deferred: boolean;
+  /** Held warnings (deferDuplicates): message and the entry count when it was given. */
+  private held: { message: string; at: number }[] = [];
 
   constructor(
     readonly format: CompiledFormat,
@@ -45,6 +54,40 @@ export class TableBuilder {
     this.nul = options.nulTerminated ?? format.defaultNul;
     this.dup = options.duplicates ?? 'warn';
     this.warn = options.warn ?? (() => undefined);
+    this.deferred = options.deferDuplicates ?? false;
+  }
+
+  /** A warning about the source (parser): held until the duplicates are known when deferred. */
+  readonly warnLater = (message: string): void => {
+    if (this.deferred) this.held.push({ message, at: this.store.count });
+    else this.warn(message);
+  };
+
+  /**
+   * With deferDuplicates: finds the duplicates and gives the held and duplicate warnings in
+   * the order entry-by-entry adding would have (a warning given before entry i was added
+   * comes before i's duplicate warning).
+   */
+  settleDuplicates(): void {
+    if (!this.deferred) return;
+    const dups = this.store.dedupe(this.dup === 'replace');
+    const held = this.held;
+    this.held = [];
+    let h = 0;
+    if (this.dup === 'warn') {
+      const buf = this.store.segments;
+      for (const i of dups) {
+        while (h < held.length && held[h]!.at <= i) this.warn(held[h++]!.message);
+        const k = this.store;
+        const key = buf[k.seg[i]!]!.toString(
+          'utf8',
+          k.keyOff[i]!,
+          k.keyOff[i]! + k.keyLen[i]! - (this.nul ? 1 : 0),
+        );
+        this.warn(this.format.duplicateWarning(this.name, key));
+      }
+    }
+    while (h < held.length) this.warn(held[h++]!.message);
   }
 
   /** Adds stored entries of an existing database (postmap -i / -d) unchanged. */
@@ -66,7 +109,7 @@ export class TableBuilder {
     // One entry per line at most: size the index once instead of regrowing it.
     let lines = 0;
     for (let p = segmentBuf.indexOf(10); p >= 0; p = segmentBuf.indexOf(10, p + 1)) lines++;
-    st.reserve(this.store.count + lines + 1);
+    st.reserve(this.store.count + lines + 1, !this.deferred);
     return (buf, ks, ke, vs, ve) => {
       if (buf === segmentBuf) {
         // Fast path: fold ASCII in place while hashing (FNV-1a, as hashBytes()).
@@ -116,6 +159,11 @@ export class TableBuilder {
     vlen: number,
     hash?: number,
   ): void {
+    if (this.deferred) {
+      const st = this.store;
+      st.append(seg, koff, klen, voff, vlen, hash ?? hashBytes(st.segments[seg]!, koff, klen));
+      return;
+    }
     const r = this.store.add(seg, koff, klen, voff, vlen, this.dup === 'replace', hash);
     if (r === 'duplicate' && this.dup === 'warn') {
       const buf = this.store.segments[seg]!;
@@ -181,6 +229,7 @@ export class TableBuilder {
 
   /** Writes name + suffix atomically (synchronous file writes; see atomic-file.ts). */
   async write(options: BuildOptions = {}): Promise<void> {
+    this.settleDuplicates();
     const attrs = {
       mode: options.mode ?? 0o644,
       ...(options.owner !== undefined ? { owner: options.owner } : {}),
@@ -195,7 +244,7 @@ export async function buildFromSource(
   name: string,
   options: BuildOptions = {},
 ): Promise<void> {
-  const builder = new TableBuilder(format, name, options);
+  const builder = new TableBuilder(format, name, { ...options, deferDuplicates: true });
   const buf = await readWithSpare(name);
   parseSource(
     buf,
@@ -203,7 +252,7 @@ export async function buildFromSource(
       displayName: name,
       utf8: options.utf8 ?? true,
       style: 'postmap',
-      warn: options.warn ?? (() => undefined),
+      warn: builder.warnLater,
     },
     builder.handler(buf),
     buf.length - 1,

@@ -69,6 +69,8 @@ export class EntryStore {
    */
   private slots = new Uint32Array(2 * 2048);
   private slotCount = 2048;
+  /** False after append(): the index lacks entries and is rebuilt before its next use. */
+  private indexed = true;
   private side: Buffer = Buffer.allocUnsafe(1 << 16);
   private sideUsed = 0;
   private sideSeg = -1;
@@ -93,8 +95,11 @@ export class EntryStore {
     return [this.sideSeg, at];
   }
 
-  /** Makes room for about n entries up front (no regrowth while loading a big source). */
-  reserve(n: number): void {
+  /**
+   * Makes room for about n entries up front (no regrowth while loading a big source); `index`
+   * false when they will come through append() (the index is sized when it is next needed).
+   */
+  reserve(n: number, index = true): void {
     let size = this.seg.length;
     while (size < n) size *= 2;
     if (size > this.seg.length) {
@@ -106,6 +111,7 @@ export class EntryStore {
       this.hash = grow(this.hash, size);
       if (this.dead !== undefined) this.dead = grow(this.dead, size);
     }
+    if (!index) return;
     let slots = this.slotCount;
     while (slots < 2 * n) slots *= 2;
     if (slots > this.slotCount) this.rehash(slots);
@@ -149,6 +155,7 @@ export class EntryStore {
 
   /** Index of an entry with these key bytes, or -1. */
   find(seg: number, off: number, len: number, h = hashBytes(this.segments[seg]!, off, len)): number {
+    if (!this.indexed) this.reindex();
     const mask = this.slotCount - 1;
     const slots = this.slots;
     for (let s = h & mask; ; s = (s + 1) & mask) {
@@ -172,6 +179,7 @@ export class EntryStore {
     replace: boolean,
     h: number = hashBytes(this.segments[seg]!, koff, klen),
   ): AddResult {
+    if (!this.indexed) this.reindex();
     const mask = this.slotCount - 1;
     const slots = this.slots;
     let s = h & mask;
@@ -202,6 +210,100 @@ export class EntryStore {
     return 'added';
   }
 
+  /**
+   * Adds an entry without looking for an earlier one with the same key (h = hashBytes() of the
+   * key). For whole builds: dedupe() then settles all duplicates at once, which costs less
+   * than an index probe per entry (a random memory access into a table of millions of slots).
+   */
+  append(seg: number, koff: number, klen: number, voff: number, vlen: number, h: number): void {
+    this.ensureRoom();
+    const i = this.count++;
+    this.seg[i] = seg;
+    this.keyOff[i] = koff;
+    this.keyLen[i] = klen;
+    this.valOff[i] = voff;
+    this.valLen[i] = vlen;
+    this.hash[i] = h;
+    this.indexed = false;
+  }
+
+  private reindex(): void {
+    let size = this.slotCount;
+    while (size < 2 * this.count + 2) size *= 2;
+    this.rehash(size);
+    this.indexed = true;
+  }
+
+  /**
+   * Settles duplicate keys among appended entries as add() would have, entry by entry: the
+   * first entry with a key stays where it is; with `replace` it takes the last duplicate's
+   * bytes. The duplicates are marked deleted; returns their indexes in insertion order.
+   * Entries are grouped by hash with a stable radix sort (linear, sequential memory access).
+   */
+  dedupe(replace: boolean): Uint32Array {
+    const n = this.count;
+    // LSD radix sort of (hash, entry) pairs on 11-bit digits; the hashes travel with the
+    // entries so every pass reads memory in order.
+    let src = new Uint32Array(n);
+    let dst = new Uint32Array(n);
+    let sh = this.hash.slice(0, n);
+    let dh = new Uint32Array(n);
+    for (let i = 0; i < n; i++) src[i] = i;
+    const count = new Uint32Array(3 * 2048);
+    for (let k = 0; k < n; k++) {
+      const h = sh[k]!;
+      count[h & 2047]!++;
+      count[2048 + ((h >>> 11) & 2047)]!++;
+      count[4096 + (h >>> 22)]!++;
+    }
+    for (let base = 0; base < 3 * 2048; base += 2048) {
+      let sum = 0;
+      for (let d = base; d < base + 2048; d++) {
+        const c = count[d]!;
+        count[d] = sum;
+        sum += c;
+      }
+    }
+    for (let pass = 0; pass < 3; pass++) {
+      const shift = 11 * pass;
+      const base = 2048 * pass;
+      for (let k = 0; k < n; k++) {
+        const h = sh[k]!;
+        const at = count[base + ((h >>> shift) & 2047)]!++;
+        dst[at] = src[k]!;
+        dh[at] = h;
+      }
+      [src, dst] = [dst, src];
+      [sh, dh] = [dh, sh];
+    }
+    const dups: number[] = [];
+    for (let k = 0; k < n; ) {
+      const h = sh[k]!;
+      let e = k + 1;
+      while (e < n && sh[e] === h) e++;
+      // Equal hashes: usually equal keys, but a run may mix keys that merely collide.
+      for (let a = k; a < e - 1; a++) {
+        const i = src[a]!;
+        if (!this.isLive(i)) continue;
+        for (let b = a + 1; b < e; b++) {
+          const j = src[b]!;
+          if (!this.isLive(j) || !this.sameKey(i, this.seg[j]!, this.keyOff[j]!, this.keyLen[j]!)) continue;
+          (this.dead ??= new Uint8Array(this.seg.length))[j] = 1;
+          dups.push(j);
+          if (replace) {
+            this.seg[i] = this.seg[j]!;
+            this.keyOff[i] = this.keyOff[j]!;
+            this.valOff[i] = this.valOff[j]!;
+            this.valLen[i] = this.valLen[j]!;
+          }
+        }
+      }
+      k = e;
+    }
+    this.indexed = false;
+    return Uint32Array.from(dups).sort();
+  }
+
   /** Marks the entry with these key bytes deleted; true when there was one. */
   delete(key: Buffer): boolean {
     const seg = this.addSegment(key);
@@ -224,9 +326,11 @@ export class EntryStore {
       for (let i = 0; i < this.count; i++) out[i] = i;
       return out;
     }
-    const out: number[] = [];
-    for (let i = 0; i < this.count; i++) if (this.dead[i] !== 1) out.push(i);
-    return Uint32Array.from(out);
+    let live = 0;
+    for (let i = 0; i < this.count; i++) if (this.dead[i] !== 1) live++;
+    const out = new Uint32Array(live);
+    for (let i = 0, k = 0; i < this.count; i++) if (this.dead[i] !== 1) out[k++] = i;
+    return out;
   }
 
   /** Indexes of live entries sorted by key bytes (memcmp order, shorter first on a tie). */

@@ -5,7 +5,11 @@
 import { resolveConfigDir } from '../config/config-dir.js';
 import { loadConfig, type Config } from '../config/config.js';
 import { loadMasterCf, type MasterService as ConfigMasterService } from '../config/master-cf.js';
-import { ConfigError as SourceConfigError, located } from '../config/errors.js';
+import { ConfigError as SourceConfigError, describeConfigError } from '../config/errors.js';
+
+// Kept here for existing importers; it lives in src/config/errors.ts so that tools like
+// postmap can report config errors without loading the master.cf code.
+export { describeConfigError };
 
 /** One master.cf entry (src/config's MasterService, with `where` for error messages). */
 export interface MasterService {
@@ -78,11 +82,6 @@ export function resolveDaemonConfigDir(cliDir?: string): string {
 }
 
 /** src/config's message with "file, line N: " in front unless it already names the file. */
-export function describeConfigError(err: SourceConfigError): string {
-  if (err.file === undefined || err.message.startsWith(err.file) || err.message.startsWith('open '))
-    return err.message;
-  return located(err.message, err.file, err.line);
-}
 
 function translated<T>(fn: () => T): T {
   try {
