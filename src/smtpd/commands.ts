@@ -84,20 +84,30 @@ function heloRefusal(s: SmtpSession, name: string): Promise<string | undefined> 
 }
 
 function helo(s: SmtpSession, args: string): boolean | Promise<boolean> {
+  return greeting(s, args, 'HELO', heloAccepted);
+}
+
+/** HELO and EHLO: syntax, then smtpd_helo_restrictions when they run now, then the reply. */
+function greeting(
+  s: SmtpSession,
+  args: string,
+  verb: 'HELO' | 'EHLO',
+  accepted: (s: SmtpSession, name: string) => boolean,
+): boolean | Promise<boolean> {
   if (args === '') {
-    s.reply('501 Syntax: HELO hostname');
+    s.reply(`501 Syntax: ${verb} hostname`);
     return false;
   }
   const name = args.replace(/[ \t]+/g, ' ');
   const check = heloRefusal(s, name);
   if (check) {
     return check.then((refusal) => {
-      if (refusal === undefined) return heloAccepted(s, name);
+      if (refusal === undefined) return accepted(s, name);
       replyRefusal(s, refusal);
       return false;
     });
   }
-  return heloAccepted(s, name);
+  return accepted(s, name);
 }
 
 function heloAccepted(s: SmtpSession, name: string): boolean {
@@ -109,20 +119,7 @@ function heloAccepted(s: SmtpSession, name: string): boolean {
 }
 
 function ehlo(s: SmtpSession, args: string): boolean | Promise<boolean> {
-  if (args === '') {
-    s.reply('501 Syntax: EHLO hostname');
-    return false;
-  }
-  const name = args.replace(/[ \t]+/g, ' ');
-  const check = heloRefusal(s, name);
-  if (check) {
-    return check.then((refusal) => {
-      if (refusal === undefined) return ehloAccepted(s, name);
-      replyRefusal(s, refusal);
-      return false;
-    });
-  }
-  return ehloAccepted(s, name);
+  return greeting(s, args, 'EHLO', ehloAccepted);
 }
 
 function ehloAccepted(s: SmtpSession, name: string): boolean {
