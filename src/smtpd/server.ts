@@ -39,6 +39,24 @@ export function createSmtpServer(
   const sessions = new Set<SmtpSession>();
   const perClient = new Map<string, number>();
   let closing = false;
+  // Sessions per runtime: a runtime a reload replaced closes its tables (SQL connections,
+  // file handles) once its last session ends.
+  const users = new Map<SmtpdRuntime, number>();
+  const retired = new Set<SmtpdRuntime>();
+  const release = (rt: SmtpdRuntime): void => {
+    const n = (users.get(rt) ?? 1) - 1;
+    if (n > 0) {
+      users.set(rt, n);
+      return;
+    }
+    users.delete(rt);
+    if (retired.delete(rt)) void closeRuntime(rt);
+  };
+  const retire = (rt: SmtpdRuntime | undefined): void => {
+    if (!rt) return;
+    if (users.has(rt)) retired.add(rt);
+    else void closeRuntime(rt);
+  };
 
   const ensureRuntime = (): Promise<SmtpdRuntime> => {
     runtimePromise ??= buildRuntime(settings, sink, log, options).then((r) => (runtime = r));
@@ -51,8 +69,10 @@ export function createSmtpServer(
       socket.destroy();
       return;
     }
+    users.set(rt, (users.get(rt) ?? 0) + 1);
     const session = new SmtpSession(rt, socket, (s) => {
       sessions.delete(s);
+      release(rt);
       const n = (perClient.get(s.clientAddress) ?? 1) - 1;
       if (n <= 0) perClient.delete(s.clientAddress);
       else perClient.set(s.clientAddress, n);
@@ -113,10 +133,12 @@ export function createSmtpServer(
         }, 500).unref();
       }
       await Promise.all(closed);
+      retire(runtime);
     },
     async reload(next: SmtpdSettings): Promise<void> {
       const r = await buildRuntime(next, sink, log, options);
       settings = next;
+      retire(runtime);
       runtime = r;
       runtimePromise = Promise.resolve(r);
     },
@@ -182,4 +204,9 @@ async function resolveClientName(address: string): Promise<string> {
   const name = await Promise.race([attempt, timeout]);
   clearTimeout(timer);
   return name;
+}
+
+/** Close what a runtime opened; errors are moot by now (the tables are no longer used). */
+async function closeRuntime(rt: SmtpdRuntime): Promise<void> {
+  await Promise.all([...rt.accessTables.values()].map((t) => t.close().catch(() => undefined)));
 }
