@@ -161,6 +161,9 @@ export class RestrictionChecker {
   async checkRcpt(recipient: string): Promise<string | undefined> {
     // RFC 5321 4.5.1: "postmaster" is accepted whatever the restrictions say.
     if (recipient.toLowerCase() === 'postmaster') return undefined;
+    // Postfix never refuses its own address verification sender (double-bounce@$myorigin), so
+    // that probes between two Postfix-style servers cannot block each other.
+    if (this.isVerifySender(recipient)) return undefined;
     const saved = [this.recipient, this.helo, this.sender] as const;
     this.recipient = recipient;
     this.helo = this.s.heloName;
@@ -196,6 +199,13 @@ export class RestrictionChecker {
     } finally {
       [this.recipient, this.helo, this.sender] = saved;
     }
+  }
+
+  /** valid_verify_sender_addr() without the time-stamped form (address_verify_sender_ttl). */
+  private isVerifySender(address: string): boolean {
+    const mine = this.settings.verifySender;
+    if (mine === '' || mine === '<>') return false;
+    return address.toLowerCase() === mine.toLowerCase();
   }
 
   /** smtpd_data_restrictions at DATA; `recipient` is logged only for a single recipient. */
@@ -236,7 +246,7 @@ export class RestrictionChecker {
 
   /** smtpd_check_reject(): format, validate and log a refusal; warn_if_reject softens it. */
   private reject(errorClass: ErrorClass, code: number, dsn: string, text: string): Status {
-    const warnOnly = this.warnIfReject > 0 && errorClass === 'policy';
+    const warnOnly = this.warnIfReject > 0 && (errorClass === 'policy' || errorClass === 'bounce');
     let reply = `${code} ${dsn} ${text}`;
     if (code < 400 || code > 599) {
       this.s.warn(`SMTP reply code configuration error: ${reply}`);
@@ -521,10 +531,12 @@ export class RestrictionChecker {
     const set = this.settings;
     const { resolver, recipientTables: t } = this.s.runtime;
     const resolved = resolver.resolve(address);
+    // The keys (and Postfix's lookup-error warnings) are in lower case, as the tables fold them.
+    const folded = resolved.address.toLowerCase();
     const isLocal = (domain: string): boolean =>
       normalizeDomain(domain) === set.myorigin || resolver.isLocalDomain(domain);
     const known = async (list: RecipientTableList | undefined): Promise<boolean> =>
-      list !== undefined && (await findMailAddress(list, resolved.address, set, isLocal)) !== undefined;
+      list !== undefined && (await findMailAddress(list, folded, set, isLocal)) !== undefined;
     const isSender = replyClass === SENDER;
     const unknown = (code: number, table: string): Status =>
       this.reject(

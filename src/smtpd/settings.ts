@@ -56,6 +56,8 @@ export interface SmtpdSettings {
   /** myorigin (local-part-only lookups also for this domain) and double_bounce_sender. */
   myorigin: string;
   doubleBounceSender: string;
+  /** address_verify_sender as an address (@$myorigin appended), or '' / '<>' for none. */
+  verifySender: string;
   /** smtpd_relay_restrictions and smtpd_recipient_restrictions (restriction names). */
   relayRestrictions: string[];
   recipientRestrictions: string[];
@@ -175,6 +177,7 @@ export const DEFAULT_SETTINGS: SmtpdSettings = {
   showUnknownTableName: true,
   myorigin: 'localhost',
   doubleBounceSender: 'double-bounce',
+  verifySender: 'double-bounce@localhost',
   relayRestrictions: ['permit_mynetworks', 'permit_sasl_authenticated', 'defer_unauth_destination'],
   recipientRestrictions: [],
   clientRestrictions: [],
@@ -341,6 +344,10 @@ export function settingsFromParams(get: (name: string) => string | undefined): S
     showUnknownTableName: bool('show_user_unknown_table_name', d.showUnknownTableName),
     myorigin: normalizeDomain(str('myorigin', myhostname)),
     doubleBounceSender: str('double_bounce_sender', d.doubleBounceSender),
+    verifySender: verifySenderAddress(
+      str('address_verify_sender', str('double_bounce_sender', d.doubleBounceSender)),
+      str('myorigin', myhostname),
+    ),
     relayRestrictions: restrictions('smtpd_relay_restrictions', d.relayRestrictions),
     recipientRestrictions: restrictions('smtpd_recipient_restrictions', d.recipientRestrictions),
     clientRestrictions: restrictions('smtpd_client_restrictions', []),
@@ -400,6 +407,13 @@ export function settingsFromParams(get: (name: string) => string | undefined): S
     brokenSaslAuthClients: bool('broken_sasl_auth_clients', d.brokenSaslAuthClients),
     saslAuthenticatedHeader: bool('smtpd_sasl_authenticated_header', d.saslAuthenticatedHeader),
   };
+}
+
+/** address_verify_sender as the SMTP server compares it: qualified with @$myorigin. */
+function verifySenderAddress(value: string, myorigin: string): string {
+  const v = value.trim();
+  if (v === '' || v === '<>' || v.includes('@')) return v;
+  return `${v}@${myorigin}`;
 }
 
 /** smtpd_tls_security_level, falling back to the legacy smtpd_use_tls / smtpd_enforce_tls. */
