@@ -23,6 +23,7 @@ export const DRIVER_MODULES: Readonly<Record<string, string>> = {
   pipemap: './pipemap.js',
   fail: './fail.js',
   nis: './nis.js',
+  unix: './unix.js',
   regexp: './regexp.js',
   pcre: './pcre.js',
   cidr: './cidr.js',

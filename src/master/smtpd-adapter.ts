@@ -33,10 +33,16 @@ export interface SmtpService {
   readonly sessionCount: number;
 }
 
+/** Parameters whose empty value means something ("local_recipient_maps =" turns the check off). */
+const EMPTY_IS_A_VALUE = new Set(['local_recipient_maps']);
+
 /** smtpd settings for one service's configuration ("" = unset, so smtpd's default applies). */
 export function smtpdSettingsFor(config: DaemonConfig): SmtpdSettings {
   try {
-    return settingsFromParams((n) => config.get(n) || undefined);
+    return settingsFromParams((n) => {
+      const v = config.get(n);
+      return v !== '' || EMPTY_IS_A_VALUE.has(n) ? v : undefined;
+    });
   } catch (err) {
     if (err instanceof SmtpdConfigError) throw new ConfigError(err.message);
     throw err;

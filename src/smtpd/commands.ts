@@ -224,7 +224,7 @@ function mail(s: SmtpSession, args: string): boolean | Promise<boolean> {
     return false;
   }
   s.transaction = { sender: parsed.address, senderLog, recipients: [], body, smtputf8, ret, envid };
-  if (!set.delayReject && set.senderRestrictions.length > 0) {
+  if (!set.delayReject && (set.senderRestrictions.length > 0 || set.rejectUnlistedSender)) {
     return s.checks.checkMail(parsed.address).then((refusal) => {
       if (refusal !== undefined) {
         s.transaction = undefined; // also forgets HOLD/DISCARD/PREPEND the check recorded

@@ -18,6 +18,8 @@ import { TableError } from '../maps/types.js';
 import type { TableList } from '../maps/registry.js';
 import { domainKeys, hostAddressKeys, mailAddressKeys, type LookupKey } from './access-keys.js';
 import { validHostAddress, validHostname, validUtf8Hostname, withoutTrailingDot } from './hostname-syntax.js';
+import { normalizeDomain } from './settings.js';
+import { findMailAddress, RecipientLookupError, type RecipientTableList } from './recipient-maps.js';
 
 // Postfix's SMTPD_CHECK_DUNNO / _OK / _REJECT.
 const DUNNO = 0;
@@ -25,8 +27,11 @@ const OK = 1;
 const REJECT = 2;
 type Status = typeof DUNNO | typeof OK | typeof REJECT;
 
-/** Error classes that warn_if_reject cannot soften (Postfix MAIL_ERROR_SOFTWARE / _DATA). */
-type ErrorClass = 'policy' | 'software' | 'data';
+/**
+ * Postfix's MAIL_ERROR_* classes: warn_if_reject can soften 'policy' and 'bounce' (unknown
+ * users) rejects, never 'software' or 'data' (configuration and table errors).
+ */
+type ErrorClass = 'policy' | 'bounce' | 'software' | 'data';
 
 interface Deferral {
   active: boolean;
@@ -61,6 +66,9 @@ export class RestrictionChecker {
   private deferIfPermitHelo = false;
   private deferIfPermitSender = false;
   private errorText = '';
+  /** reject_unlisted_recipient / _sender already ran for this RCPT / MAIL (no implicit rerun). */
+  private recipientMapsChecked = false;
+  private senderMapsChecked = false;
 
   constructor(private readonly s: SmtpSession) {}
 
@@ -81,8 +89,13 @@ export class RestrictionChecker {
   /** Run one restriction list; configuration errors end it like Postfix's longjmp. */
   private async run(list: string[], replyName: string, replyClass: string, defAcl?: string): Promise<Status> {
     if (list.length === 0) return DUNNO;
+    return this.guarded(() => this.generic(list, replyName, replyClass, defAcl));
+  }
+
+  /** A check that may end with Abort (a longjmp in Postfix), returning the status it carries. */
+  private async guarded(check: () => Promise<Status>): Promise<Status> {
     try {
-      return await this.generic(list, replyName, replyClass, defAcl);
+      return await check();
     } catch (e) {
       if (e instanceof Abort) return e.status;
       throw e;
@@ -124,9 +137,20 @@ export class RestrictionChecker {
     this.sender = sender;
     try {
       this.deferIfPermit.active = this.deferIfPermitClient || this.deferIfPermitHelo;
+      this.senderMapsChecked = false;
       this.reset();
-      const status = await this.run(this.settings.senderRestrictions, sender, SENDER, 'check_sender_access');
+      let status = await this.run(this.settings.senderRestrictions, sender, SENDER, 'check_sender_access');
       this.deferIfPermitSender = this.deferIfPermit.active;
+      // smtpd_reject_unlisted_sender: an implicit reject_unlisted_sender after the list.
+      if (
+        this.settings.rejectUnlistedSender &&
+        status !== REJECT &&
+        !this.senderMapsChecked &&
+        !this.tx?.discard &&
+        sender !== ''
+      ) {
+        status = await this.guarded(() => this.checkSenderMaps(sender));
+      }
       return status === REJECT ? this.errorText : undefined;
     } finally {
       this.sender = saved;
@@ -137,10 +161,14 @@ export class RestrictionChecker {
   async checkRcpt(recipient: string): Promise<string | undefined> {
     // RFC 5321 4.5.1: "postmaster" is accepted whatever the restrictions say.
     if (recipient.toLowerCase() === 'postmaster') return undefined;
+    // Postfix never refuses its own address verification sender (double-bounce@$myorigin), so
+    // that probes between two Postfix-style servers cannot block each other.
+    if (this.isVerifySender(recipient)) return undefined;
     const saved = [this.recipient, this.helo, this.sender] as const;
     this.recipient = recipient;
     this.helo = this.s.heloName;
     this.sender = this.tx?.sender;
+    this.recipientMapsChecked = false;
     try {
       if (this.settings.delayReject) {
         const err =
@@ -157,10 +185,27 @@ export class RestrictionChecker {
         if (status === REJECT) break;
       }
       if (status !== REJECT && this.deferIfPermit.active) status = this.rejectWith(this.deferIfPermit);
+      // smtpd_reject_unlisted_recipient: an implicit reject_unlisted_recipient at the very end,
+      // after the relay and recipient lists (and after a deferred defer_if_permit).
+      if (
+        this.settings.rejectUnlistedRecipient &&
+        status !== REJECT &&
+        !this.recipientMapsChecked &&
+        !this.tx?.discard
+      ) {
+        status = await this.guarded(() => this.checkRecipientMaps(recipient));
+      }
       return status === REJECT ? this.errorText : undefined;
     } finally {
       [this.recipient, this.helo, this.sender] = saved;
     }
+  }
+
+  /** valid_verify_sender_addr() without the time-stamped form (address_verify_sender_ttl). */
+  private isVerifySender(address: string): boolean {
+    const mine = this.settings.verifySender;
+    if (mine === '' || mine === '<>') return false;
+    return address.toLowerCase() === mine.toLowerCase();
   }
 
   /** smtpd_data_restrictions at DATA; `recipient` is logged only for a single recipient. */
@@ -201,7 +246,7 @@ export class RestrictionChecker {
 
   /** smtpd_check_reject(): format, validate and log a refusal; warn_if_reject softens it. */
   private reject(errorClass: ErrorClass, code: number, dsn: string, text: string): Status {
-    const warnOnly = this.warnIfReject > 0 && errorClass === 'policy';
+    const warnOnly = this.warnIfReject > 0 && (errorClass === 'policy' || errorClass === 'bounce');
     let reply = `${code} ${dsn} ${text}`;
     if (code < 400 || code > 599) {
       this.s.warn(`SMTP reply code configuration error: ${reply}`);
@@ -414,10 +459,14 @@ export class RestrictionChecker {
           `<${rcpt}>: Relay access denied`,
         );
       }
-      // Accepted without effect: Outpost has no recipient verification service, and local
-      // recipient validation (local_recipient_maps) is not built (docs/smtpd.md).
       case 'reject_unlisted_recipient':
       case 'check_recipient_maps':
+        if (!rcpt) return DUNNO;
+        return this.checkRecipientMaps(rcpt);
+      case 'reject_unlisted_sender':
+        if (!sender) return DUNNO;
+        return this.checkSenderMaps(sender);
+      // Accepted without effect: Outpost has no address verification service (verify(8)).
       case 'reject_unverified_recipient':
         return DUNNO;
       default: {
@@ -454,6 +503,90 @@ export class RestrictionChecker {
       '4.5.2',
       `<${address}>: ${replyClass} rejected: need fully-qualified address`,
     );
+  }
+
+  // ---- recipient validation (reject_unlisted_recipient / _sender) -------------------------
+
+  /** check_recipient_rcpt_maps(): once per RCPT, unless only warned about. */
+  private async checkRecipientMaps(recipient: string): Promise<Status> {
+    if (this.recipientMapsChecked) return DUNNO;
+    if (this.warnIfReject === 0) this.recipientMapsChecked = true;
+    return this.checkAddressMaps(recipient, RECIPIENT);
+  }
+
+  /** check_sender_rcpt_maps(): the same tables for the sender address. */
+  private async checkSenderMaps(sender: string): Promise<Status> {
+    if (this.senderMapsChecked) return DUNNO;
+    if (this.warnIfReject === 0) this.senderMapsChecked = true;
+    return this.checkAddressMaps(sender, SENDER);
+  }
+
+  /**
+   * check_rcpt_maps(): is the address known in the table of its address class? Addresses
+   * found in the canonical or virtual alias tables are known whatever their class; in a
+   * virtual alias domain every other address is unknown. A table that cannot answer gives
+   * "451 4.3.0 <addr>: Temporary lookup failure" (never acceptance, never "unknown").
+   */
+  private async checkAddressMaps(address: string, replyClass: string): Promise<Status> {
+    const set = this.settings;
+    const { resolver, recipientTables: t } = this.s.runtime;
+    const resolved = resolver.resolve(address);
+    // The keys (and Postfix's lookup-error warnings) are in lower case, as the tables fold them.
+    const folded = resolved.address.toLowerCase();
+    const isLocal = (domain: string): boolean =>
+      normalizeDomain(domain) === set.myorigin || resolver.isLocalDomain(domain);
+    const known = async (list: RecipientTableList | undefined): Promise<boolean> =>
+      list !== undefined && (await findMailAddress(list, folded, set, isLocal)) !== undefined;
+    const isSender = replyClass === SENDER;
+    const unknown = (code: number, table: string): Status =>
+      this.reject(
+        'bounce',
+        code,
+        isSender ? '5.1.0' : '5.1.1',
+        `<${address}>: ${replyClass} rejected: User unknown${set.showUnknownTableName ? ` in ${table}` : ''}`,
+      );
+    try {
+      if (
+        (await known(t.recipientCanonical)) ||
+        (isSender && (await known(t.senderCanonical))) ||
+        (await known(t.canonical)) ||
+        (await known(t.virtualAlias))
+      ) {
+        return DUNNO;
+      }
+      switch (resolved.destinationClass) {
+        case 'local': {
+          if (t.local === undefined) return DUNNO;
+          // Mail for these is absorbed by the queue manager or comes from the bounce service.
+          const localPart = resolved.address.slice(0, resolved.address.lastIndexOf('@')).toLowerCase();
+          const exempt = ['postmaster', 'mailer-daemon', set.doubleBounceSender.toLowerCase()];
+          if (exempt.includes(localPart) || (await known(t.local))) return DUNNO;
+          return unknown(set.unknownLocalRecipientRejectCode, 'local recipient table');
+        }
+        case 'virtual':
+          if (set.virtualAliasDomains.includes(normalizeDomain(resolved.domain))) {
+            // trivial-rewrite resolves these to "error:5.1.1 User unknown in virtual alias table".
+            return this.reject(
+              'bounce',
+              set.unknownVirtualAliasRejectCode,
+              this.dsnFix('5.1.1', replyClass),
+              `<${address}>: ${replyClass} rejected: User unknown${set.showUnknownTableName ? ' in virtual alias table' : ''}`,
+            );
+          }
+          if (t.virtualMailbox === undefined || (await known(t.virtualMailbox))) return DUNNO;
+          return unknown(set.unknownVirtualMailboxRejectCode, 'virtual mailbox table');
+        case 'relay':
+          if (t.relay === undefined || (await known(t.relay))) return DUNNO;
+          return unknown(set.unknownRelayRecipientRejectCode, 'relay recipient table');
+        default:
+          return DUNNO;
+      }
+    } catch (e) {
+      if (!(e instanceof RecipientLookupError)) throw e;
+      for (const w of e.warnings) this.s.warn(w);
+      if (e.kind === 'config') this.serverError();
+      throw new Abort(this.reject('data', 451, '4.3.0', `<${address}>: Temporary lookup failure`));
+    }
   }
 
   // ---- access tables ---------------------------------------------------------------------

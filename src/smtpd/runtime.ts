@@ -11,6 +11,7 @@ import { openTableList, type TableList } from '../maps/registry.js';
 import { loadSecureContext } from './tls.js';
 import { PasswordFile, type PasswordVerifier } from './password-file.js';
 import { allowedMechanisms } from './sasl.js';
+import { openRecipientTables, type RecipientTables } from './recipient-maps.js';
 
 /** The logging the server does: Postfix-format lines (src/log/maillog.ts MailLog fits). */
 export interface SmtpdLogger {
@@ -33,6 +34,8 @@ export interface SmtpdRuntime {
   tlsMechanisms: string[];
   /** The tables check_*_access names, by "type:name", opened once (Postfix opens them before chroot). */
   accessTables: Map<string, TableList>;
+  /** local_recipient_maps and the other tables reject_unlisted_recipient/_sender search. */
+  recipientTables: RecipientTables;
 }
 
 export interface RuntimeOptions {
@@ -81,6 +84,7 @@ export async function buildRuntime(
       }),
     );
   }
+  const recipientTables = await openRecipientTables(settings, (m) => log.warn(settings.serviceName, m));
   return {
     settings,
     sink,
@@ -94,5 +98,6 @@ export async function buildRuntime(
     mechanisms: passwords ? allowedMechanisms(settings.saslSecurityOptions) : [],
     tlsMechanisms: passwords ? allowedMechanisms(settings.saslTlsSecurityOptions) : [],
     accessTables,
+    recipientTables,
   };
 }

@@ -30,6 +30,34 @@ export interface SmtpdSettings {
   relayDomains: string[];
   /** virtual_alias_domains + virtual_mailbox_domains: final destinations that are not local. */
   virtualDomains: string[];
+  /** virtual_alias_domains alone (literal names): unknown users there are refused at RCPT. */
+  virtualAliasDomains: string[];
+  /**
+   * Recipient validation (reject_unlisted_recipient / _sender): smtpd_reject_unlisted_recipient
+   * (yes) and _sender (no), and the tables as main.cf lists ("" = none; for
+   * local_recipient_maps an empty value turns the local check off, as in Postfix).
+   */
+  rejectUnlistedRecipient: boolean;
+  rejectUnlistedSender: boolean;
+  localRecipientMaps: string;
+  virtualAliasMaps: string;
+  virtualMailboxMaps: string;
+  relayRecipientMaps: string;
+  canonicalMaps: string;
+  recipientCanonicalMaps: string;
+  senderCanonicalMaps: string;
+  /** unknown_local_recipient_, unknown_virtual_alias_, _virtual_mailbox_, _relay_recipient_reject_code (550). */
+  unknownLocalRecipientRejectCode: number;
+  unknownVirtualAliasRejectCode: number;
+  unknownVirtualMailboxRejectCode: number;
+  unknownRelayRecipientRejectCode: number;
+  /** show_user_unknown_table_name (yes): "User unknown in local recipient table". */
+  showUnknownTableName: boolean;
+  /** myorigin (local-part-only lookups also for this domain) and double_bounce_sender. */
+  myorigin: string;
+  doubleBounceSender: string;
+  /** address_verify_sender as an address (@$myorigin appended), or '' / '<>' for none. */
+  verifySender: string;
   /** smtpd_relay_restrictions and smtpd_recipient_restrictions (restriction names). */
   relayRestrictions: string[];
   recipientRestrictions: string[];
@@ -132,6 +160,24 @@ export const DEFAULT_SETTINGS: SmtpdSettings = {
   proxyInterfaces: [],
   relayDomains: [],
   virtualDomains: [],
+  virtualAliasDomains: [],
+  rejectUnlistedRecipient: true,
+  rejectUnlistedSender: false,
+  localRecipientMaps: 'proxy:unix:passwd.byname hash:/etc/aliases, nis:mail.aliases',
+  virtualAliasMaps: '',
+  virtualMailboxMaps: '',
+  relayRecipientMaps: '',
+  canonicalMaps: '',
+  recipientCanonicalMaps: '',
+  senderCanonicalMaps: '',
+  unknownLocalRecipientRejectCode: 550,
+  unknownVirtualAliasRejectCode: 550,
+  unknownVirtualMailboxRejectCode: 550,
+  unknownRelayRecipientRejectCode: 550,
+  showUnknownTableName: true,
+  myorigin: 'localhost',
+  doubleBounceSender: 'double-bounce',
+  verifySender: 'double-bounce@localhost',
   relayRestrictions: ['permit_mynetworks', 'permit_sasl_authenticated', 'defer_unauth_destination'],
   recipientRestrictions: [],
   clientRestrictions: [],
@@ -261,6 +307,11 @@ export function settingsFromParams(get: (name: string) => string | undefined): S
   else if (bare === 'normalize') forbidBareNewline = 'normalize';
   else forbidBareNewline = parseBool('smtpd_forbid_bare_newline', bare) ? 'normalize' : 'no';
   const certFile = str('smtpd_tls_cert_file', '');
+  const literalDomains = (name: string): string[] =>
+    list(name, [])
+      .filter((s) => !s.includes(':') && !s.startsWith('/'))
+      .map(normalizeDomain);
+  const aliasMaps = str('alias_maps', 'hash:/etc/aliases, nis:mail.aliases');
 
   return {
     myhostname,
@@ -273,9 +324,30 @@ export function settingsFromParams(get: (name: string) => string | undefined): S
     proxyInterfaces: list('proxy_interfaces', []),
     relayDomains: list('relay_domains', d.relayDomains).map(normalizeDomain),
     virtualDomains: [
-      ...list('virtual_alias_domains', []).filter((s) => !s.includes(':') && !s.startsWith('/')),
-      ...list('virtual_mailbox_domains', []).filter((s) => !s.includes(':') && !s.startsWith('/')),
-    ].map(normalizeDomain),
+      ...literalDomains('virtual_alias_domains'),
+      ...literalDomains('virtual_mailbox_domains'),
+    ],
+    virtualAliasDomains: literalDomains('virtual_alias_domains'),
+    rejectUnlistedRecipient: bool('smtpd_reject_unlisted_recipient', d.rejectUnlistedRecipient),
+    rejectUnlistedSender: bool('smtpd_reject_unlisted_sender', d.rejectUnlistedSender),
+    localRecipientMaps: str('local_recipient_maps', `proxy:unix:passwd.byname ${aliasMaps}`),
+    virtualAliasMaps: str('virtual_alias_maps', ''),
+    virtualMailboxMaps: str('virtual_mailbox_maps', ''),
+    relayRecipientMaps: str('relay_recipient_maps', ''),
+    canonicalMaps: str('canonical_maps', ''),
+    recipientCanonicalMaps: str('recipient_canonical_maps', ''),
+    senderCanonicalMaps: str('sender_canonical_maps', ''),
+    unknownLocalRecipientRejectCode: int('unknown_local_recipient_reject_code', 550),
+    unknownVirtualAliasRejectCode: int('unknown_virtual_alias_reject_code', 550),
+    unknownVirtualMailboxRejectCode: int('unknown_virtual_mailbox_reject_code', 550),
+    unknownRelayRecipientRejectCode: int('unknown_relay_recipient_reject_code', 550),
+    showUnknownTableName: bool('show_user_unknown_table_name', d.showUnknownTableName),
+    myorigin: normalizeDomain(str('myorigin', myhostname)),
+    doubleBounceSender: str('double_bounce_sender', d.doubleBounceSender),
+    verifySender: verifySenderAddress(
+      str('address_verify_sender', str('double_bounce_sender', d.doubleBounceSender)),
+      str('myorigin', myhostname),
+    ),
     relayRestrictions: restrictions('smtpd_relay_restrictions', d.relayRestrictions),
     recipientRestrictions: restrictions('smtpd_recipient_restrictions', d.recipientRestrictions),
     clientRestrictions: restrictions('smtpd_client_restrictions', []),
@@ -335,6 +407,13 @@ export function settingsFromParams(get: (name: string) => string | undefined): S
     brokenSaslAuthClients: bool('broken_sasl_auth_clients', d.brokenSaslAuthClients),
     saslAuthenticatedHeader: bool('smtpd_sasl_authenticated_header', d.saslAuthenticatedHeader),
   };
+}
+
+/** address_verify_sender as the SMTP server compares it: qualified with @$myorigin. */
+function verifySenderAddress(value: string, myorigin: string): string {
+  const v = value.trim();
+  if (v === '' || v === '<>' || v.includes('@')) return v;
+  return `${v}@${myorigin}`;
 }
 
 /** smtpd_tls_security_level, falling back to the legacy smtpd_use_tls / smtpd_enforce_tls. */

@@ -77,6 +77,19 @@ test('demo: start, swaks to alice, Maildir delivery, Ctrl-C stops', async (t) =>
     await waitFor('delivery log line', async () =>
       /status=sent \(delivered to maildir\)/.test(out) ? true : undefined,
     );
+    // A name that is neither in demo/local-users nor an alias is refused at RCPT TO.
+    const ghost = spawn(
+      'swaks',
+      ['--server', `127.0.0.1:${p1}`, '--from', 'you@example.org', '--to', 'ghost@outpost.demo.example'],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    let ghostOut = '';
+    ghost.stdout.setEncoding('utf8').on('data', (d: string) => (ghostOut += d));
+    assert.notEqual(await new Promise((r) => ghost.on('close', r)), 0);
+    assert.match(
+      ghostOut,
+      /<\*\* 550 5\.1\.1 <ghost@outpost\.demo\.example>: Recipient address rejected: User unknown in local recipient table/,
+    );
   } finally {
     child.kill('SIGINT');
     await new Promise((r) => child.on('exit', r));

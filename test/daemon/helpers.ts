@@ -61,6 +61,8 @@ export async function makeInstance(options: InstanceOptions = {}): Promise<TestI
     'home_mailbox = Maildir/',
     'alias_maps = hash:$config_directory/aliases',
     'alias_database = hash:$config_directory/aliases',
+    // The test users have no system accounts: list them, as a Postfix site would.
+    'local_recipient_maps = texthash:$config_directory/local-users $alias_maps',
     'outpost_shutdown_timeout = 2s',
     options.main ?? '',
   ].join('\n');
@@ -74,6 +76,10 @@ export async function makeInstance(options: InstanceOptions = {}): Promise<TestI
   await writeFile(join(dir, 'main.cf'), main + '\n');
   await writeFile(join(dir, 'master.cf'), master + '\n');
   await writeFile(join(dir, 'aliases'), 'postmaster: alice\nteam: alice, bob\n');
+  await writeFile(
+    join(dir, 'local-users'),
+    (options.users ?? ['alice', 'bob']).map((u) => `${u} OK\n`).join(''),
+  );
   // As a Postfix user does after editing the aliases file.
   const built = spawnSync(join(root, 'bin', 'newaliases'), ['-C', dir], { encoding: 'utf8' });
   if (built.status !== 0) throw new Error(`newaliases failed: ${built.stderr}`);

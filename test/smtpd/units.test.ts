@@ -187,3 +187,32 @@ test('mynetworks_style host/subnet/class: same list as real postconf on this mac
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('recipient validation settings: local_recipient_maps from main.cf, where an empty value turns it off', async () => {
+  const { loadDaemonConfig } = await import('../../src/master/config-adapter.js');
+  const { smtpdSettingsFor } = await import('../../src/master/smtpd-adapter.js');
+  const dir = await mkdtemp(join(tmpdir(), 'outpost-unlisted-cfg-'));
+  await writeFile(join(dir, 'master.cf'), 'smtp inet n - n - - smtpd\n');
+  try {
+    const settingsWith = async (main: string): Promise<ReturnType<typeof smtpdSettingsFor>> => {
+      await writeFile(join(dir, 'main.cf'), `compatibility_level = 3.7\nmyhostname = h.example\n${main}`);
+      return smtpdSettingsFor(await loadDaemonConfig(dir));
+    };
+    let s = await settingsWith('');
+    assert.equal(s.localRecipientMaps, 'proxy:unix:passwd.byname hash:/etc/aliases, nis:mail.aliases');
+    assert.equal(s.rejectUnlistedRecipient, true);
+    assert.equal(s.rejectUnlistedSender, false);
+    assert.equal(s.verifySender, 'double-bounce@h.example');
+    s = await settingsWith('alias_maps = hash:/x/aliases\n');
+    assert.equal(s.localRecipientMaps, 'proxy:unix:passwd.byname hash:/x/aliases');
+    s = await settingsWith('local_recipient_maps =\nunknown_local_recipient_reject_code = 450\n');
+    assert.equal(s.localRecipientMaps, '');
+    assert.equal(s.unknownLocalRecipientRejectCode, 450);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  // Without the configuration engine (tests, embedding): the same defaults.
+  const bare = settingsFromParams((n) => ({ alias_maps: 'texthash:/a' })[n]);
+  assert.equal(bare.localRecipientMaps, 'proxy:unix:passwd.byname texthash:/a');
+  assert.equal(settingsFromParams((n) => ({ local_recipient_maps: '' })[n]).localRecipientMaps, '');
+});
