@@ -46,6 +46,8 @@ export interface DaemonConfig {
   size(name: string): number;
   /** Comma/space separated list. */
   list(name: string): string[];
+  /** True when main.cf or a master.cf -o override sets the parameter (even to ""). */
+  isSet(name: string): boolean;
   /** The same configuration with master.cf -o overrides applied. */
   withOverrides(overrides: Record<string, string>): DaemonConfig;
   /** master.cf entries in file order. */
@@ -102,6 +104,7 @@ function adapt(config: Config, services: MasterService[], dir: string): DaemonCo
     time: (n) => translated(() => config.time(n)),
     size: (n) => translated(() => config.size(n)),
     list: (n) => translated(() => config.list(n)),
+    isSet: (n) => config.isSet(n),
     withOverrides: (o) => adapt(config.withOverrides(o), services, dir),
   };
 }

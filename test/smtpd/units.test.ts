@@ -208,6 +208,19 @@ test('recipient validation settings: local_recipient_maps from main.cf, where an
     s = await settingsWith('local_recipient_maps =\nunknown_local_recipient_reject_code = 450\n');
     assert.equal(s.localRecipientMaps, '');
     assert.equal(s.unknownLocalRecipientRejectCode, 450);
+    // Any parameter set to "" in main.cf is empty, as in Postfix (the classic pre-2.10 set-up
+    // empties the relay list and relies on smtpd_recipient_restrictions alone).
+    s = await settingsWith(
+      'smtpd_relay_restrictions =\nsmtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination\n',
+    );
+    assert.deepEqual(s.relayRestrictions, []);
+    assert.deepEqual(s.recipientRestrictions, ['permit_mynetworks', 'reject_unauth_destination']);
+    s = await settingsWith('');
+    assert.deepEqual(s.relayRestrictions, [
+      'permit_mynetworks',
+      'permit_sasl_authenticated',
+      'defer_unauth_destination',
+    ]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
