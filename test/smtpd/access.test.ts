@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { hasPostfix, needPeer } from '../helpers/peers.js';
 import { startPostfixOracle, type PostfixOracle } from './postfix-oracle.js';
 import { startOutpost, type OutpostUnderTest } from './outpost-server.js';
-import { dialogue, exchange } from './smtp-dialogue.js';
+import { compareReplies, normalizeReplies, restrictionLogs } from './restriction-oracle.js';
+import { exchange } from './smtp-dialogue.js';
 import { realPostmap, ourPostmap, writeSource } from '../maps/helpers.js';
 
 const MAIN_CF = {
@@ -137,41 +138,18 @@ after(async () => {
   if (tables) await rm(tables, { recursive: true, force: true });
 });
 
-/** Replies with Outpost's known differences (no ETRN/CHUNKING, its own queue IDs) removed. */
-function normalize(replies: string[]): string[] {
-  return replies.map((r) =>
-    r
-      .replace(/ ESMTP Postfix.*$/, ' ESMTP')
-      .replace(/\r\n250-ETRN/, '')
-      .replace(/\r\n250 CHUNKING$/, '')
-      .replace(/\r\n250 SMTPUTF8$/, '\r\n250-SMTPUTF8')
-      .replace(/queued as \S+/, 'queued as ID'),
-  );
-}
+const compare = (service: string, steps: string[]): Promise<string[]> =>
+  compareReplies(postfix!, outpost[service]!, service, steps);
 
-async function compare(service: string, steps: string[]): Promise<string[]> {
-  const expected = normalize(await dialogue(postfix!.endpoints[service]!, steps));
-  const actual = normalize(await dialogue(outpost[service]!.endpoint, steps));
-  assert.deepEqual(actual, expected);
-  return actual;
-}
-
-/** The smtpd log lines that restrictions write, from both logs, without process details. */
-async function restrictionLog(service: string): Promise<{ ours: string[]; theirs: string[] }> {
-  // Postfix opens its queue file at the first accepted RCPT and then logs the queue ID where
-  // Outpost (which hands over at DATA) still says NOQUEUE.
-  const pick = (log: string, tag: string): string[] =>
-    log
-      .split('\n')
-      .filter((l) => l.includes(` ${tag}[`))
-      .map((l) => l.replace(/^.*smtpd\[\d+\]: /, '').replace(/^[0-9A-F]{8,}: /, 'NOQUEUE: '))
-      .filter((l) => /(: (reject|warn|hold|discard|info|reject_warning): )|warning: |mapping DSN/.test(l));
-  await new Promise((r) => setTimeout(r, 300));
-  return {
-    ours: pick(await outpost[service]!.maillog(), 'postfix/smtpd'),
-    theirs: pick(await postfix!.maillog(), `postfix/${service}/smtpd`),
-  };
-}
+const restrictionLog = (service: string): Promise<{ ours: string[]; theirs: string[] }> =>
+  restrictionLogs(postfix!, outpost[service]!, service, [
+    'reject',
+    'warn',
+    'hold',
+    'discard',
+    'info',
+    'reject_warning',
+  ]);
 
 const TRY_SENDERS = [
   'rej@example.com',
@@ -387,8 +365,8 @@ test('pipelined RCPTs with table lookups are answered in order, in one batch, li
     [batch, 7],
     ['Subject: p\r\n\r\nx\r\n.\r\nQUIT\r\n', 2],
   ];
-  const expected = normalize(await exchange(postfix!.endpoints.delayed!, steps));
-  const actual = normalize(await exchange(outpost.delayed!.endpoint, steps));
+  const expected = normalizeReplies(await exchange(postfix!.endpoints.delayed!, steps));
+  const actual = normalizeReplies(await exchange(outpost.delayed!.endpoint, steps));
   assert.deepEqual(actual, expected);
   assert.match(actual[3]!, /^554 5\.7\.1 <blocked@mx\.outpost\.test>/);
 });

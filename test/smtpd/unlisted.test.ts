@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { hasPostfix, needPeer } from '../helpers/peers.js';
 import { startPostfixOracle, type PostfixOracle } from './postfix-oracle.js';
 import { startOutpost, type OutpostUnderTest } from './outpost-server.js';
-import { dialogue } from './smtp-dialogue.js';
+import { compareReplies, restrictionLogs } from './restriction-oracle.js';
 import { writeSource } from '../maps/helpers.js';
 
 const MAIN_CF = {
@@ -99,38 +99,11 @@ after(async () => {
   if (tables) await rm(tables, { recursive: true, force: true });
 });
 
-function normalize(replies: string[]): string[] {
-  return replies.map((r) =>
-    r
-      .replace(/ ESMTP Postfix.*$/, ' ESMTP')
-      .replace(/\r\n250-ETRN/, '')
-      .replace(/\r\n250 CHUNKING$/, '')
-      .replace(/\r\n250 SMTPUTF8$/, '\r\n250-SMTPUTF8')
-      .replace(/queued as \S+/, 'queued as ID'),
-  );
-}
+const compare = (service: string, steps: string[]): Promise<string[]> =>
+  compareReplies(postfix!, outpost[service]!, service, steps);
 
-async function compare(service: string, steps: string[]): Promise<string[]> {
-  const expected = normalize(await dialogue(postfix!.endpoints[service]!, steps));
-  const actual = normalize(await dialogue(outpost[service]!.endpoint, steps));
-  assert.deepEqual(actual, expected);
-  return actual;
-}
-
-/** Restriction log lines (reject, reject_warning, warnings) from both logs. */
-async function restrictionLog(service: string): Promise<{ ours: string[]; theirs: string[] }> {
-  const pick = (log: string, tag: string): string[] =>
-    log
-      .split('\n')
-      .filter((l) => l.includes(` ${tag}[`))
-      .map((l) => l.replace(/^.*smtpd\[\d+\]: /, '').replace(/^[0-9A-F]{8,}: /, 'NOQUEUE: '))
-      .filter((l) => /(: (reject|warn|reject_warning|discard): )|warning: |mapping DSN/.test(l));
-  await new Promise((r) => setTimeout(r, 300));
-  return {
-    ours: pick(await outpost[service]!.maillog(), 'postfix/smtpd'),
-    theirs: pick(await postfix!.maillog(), `postfix/${service}/smtpd`),
-  };
-}
+const restrictionLog = (service: string): Promise<{ ours: string[]; theirs: string[] }> =>
+  restrictionLogs(postfix!, outpost[service]!, service, ['reject', 'warn', 'reject_warning', 'discard']);
 
 const RECIPIENTS = [
   'root@mx.outpost.test', // a system account (unix:passwd.byname)
