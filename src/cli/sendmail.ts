@@ -170,7 +170,7 @@ export async function sendmailMain(argv: string[], invokedAs: string, io: Sendma
   for (const w of o.warnings) io.stderr.write(`${name}: warning: ${w}\n`);
   let config: DaemonConfig;
   try {
-    config = await loadDaemonConfig(await configDirFor(o.configDir));
+    config = await loadDaemonConfig(await configDirFor(o.configDir), { mainCfOnly: true });
   } catch (err) {
     if (err instanceof ConfigError) return fatal(err.message, EX_TEMPFAIL);
     throw err;

@@ -68,6 +68,8 @@ export class ConfigError extends Error {
 export interface LoadOptions {
   /** Parameter overrides (e.g. from the command line or tests); win over main.cf. */
   overrides?: Record<string, string>;
+  /** main.cf only (services empty): sendmail and the queue tools, like Postfix's, never read master.cf. */
+  mainCfOnly?: boolean;
 }
 
 /** Outpost's own parameters, unknown to Postfix's table (docs/daemon.md). */
@@ -122,7 +124,7 @@ export async function loadDaemonConfig(dir: string, options: LoadOptions = {}): 
       Object.entries(OUTPOST_DEFAULTS).filter(([k]) => base.raw(k) === undefined),
     );
     const config = Object.keys(missing).length ? base.withOverrides(missing) : base;
-    const services = loadMasterCf(dir, config).map((s) => toDaemonService(s, dir));
+    const services = options.mainCfOnly ? [] : loadMasterCf(dir, config).map((s) => toDaemonService(s, dir));
     return adapt(config, services, dir);
   });
 }
