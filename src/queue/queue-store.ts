@@ -1,7 +1,7 @@
 // The queue as a state machine on disk: a message's state is the directory its file is in.
 // Moving a message is a rename (atomic) followed by a group-committed directory fsync.
 import { open, readdir, rename, stat, unlink, utimes } from 'node:fs/promises';
-import { closeSync, constants, createReadStream, fstatSync, open as openCallback } from 'node:fs';
+import { close, constants, createReadStream, fstatSync, open as openCallback } from 'node:fs';
 import { Readable } from 'node:stream';
 import { DirectorySyncer } from './group-commit.js';
 import { ensureQueueLayout, queuePath, QUEUE_NAMES, TMP_DIR, type QueueName } from './layout.js';
@@ -76,7 +76,7 @@ export class QueueStore {
       ? queuePath(this.directory, 'maildrop', `.t${tmpName}`)
       : queuePath(this.directory, TMP_DIR, tmpName);
     // The create goes to the thread pool (it takes the directory lock, which a concurrent
-    // commit may hold); the fstat is a cheap synchronous call (see queue-writer.ts).
+    // commit may hold); the fstat only reads the open inode (no I/O), so it is made directly.
     const fd = await openFile(tmpPath, submission ? 0o644 : 0o600);
     try {
       const st = fstatSync(fd, { bigint: true });
@@ -86,7 +86,7 @@ export class QueueStore {
       const syncer = this.renameNeedsDirectoryFsync ? this.syncer(queue) : undefined;
       return new QueueFileWriter(id, created, fd, tmpPath, this.path(queue, id), full, syncer);
     } catch (err) {
-      closeSync(fd);
+      await new Promise((resolve) => close(fd, resolve));
       await unlink(tmpPath).catch(() => undefined);
       throw err;
     }
