@@ -94,6 +94,20 @@ class LogFileWriter {
   }
 }
 
+// A busy server logs several lines per message, thousands a second: the time stamp is
+// formatted once per second.
+let stampSecond = -1;
+let stampText = '';
+function currentSyslogTime(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== stampSecond) {
+    stampSecond = second;
+    stampText = syslogTime(new Date(now));
+  }
+  return stampText;
+}
+
 const writers = new Map<string, LogFileWriter>();
 let exitHookInstalled = false;
 
@@ -143,7 +157,8 @@ export class MailLog {
   }
 
   log(service: string, severity: Severity, message: string): void {
-    const line = this.format(service, severity, message);
+    const prefix = severity === 'info' ? '' : `${severity}: `;
+    const line = `${currentSyslogTime()} ${this.host} ${this.syslogName}/${service}[${process.pid}]: ${prefix}${message}\n`;
     if (this.file) writerFor(this.file).push(line);
     else process.stdout.write(line);
   }
