@@ -59,184 +59,239 @@ function nodeMax(psize: number): number {
 
 interface ChildRef {
   pgno: number;
-  /** Where the child's first key is: segment buffer, offset, length. */
-  key: Uint8Array;
-  keyOff: number;
-  keyLen: number;
+  /** The child's first key (a copy). */
+  key: Buffer;
 }
 
 /**
- * Streams a complete LMDB file for the live entries of a store (sorted here by key bytes, as
- * memcmp). Leaves are packed full, as liblmdb's MDB_APPEND does.
+ * Streams an LMDB file: entries go in through add() in key order (memcmp), packed into full
+ * leaves as liblmdb's MDB_APPEND does; finish() writes the branch levels and the meta pages.
  */
-export function writeLmdbFile(store: EntryStore, sink: FileSink): void {
-  const sorted = store.sortedOrder();
-  const { segments, seg, keyOff, keyLen, valOff, valLen } = store;
-  const PS = LMDB_PAGE_SIZE;
-  const NMAX = nodeMax(PS);
+export class LmdbTreeWriter {
+  private readonly PS = LMDB_PAGE_SIZE;
+  private readonly NMAX = nodeMax(LMDB_PAGE_SIZE);
   // Pages 0 and 1 are the meta pages, written last.
-  let nextPgno = 2;
-  let leafPages = 0;
-  let branchPages = 0;
-  let overflowPages = 0;
-  const leafBuf = Buffer.alloc(PS);
-  const branchBuf = Buffer.alloc(PS);
-  let pagePgno = 0;
+  private nextPgno = 2;
+  private leafPages = 0;
+  private branchPages = 0;
+  private overflowPages = 0;
+  private count = 0;
+  private readonly page = Buffer.alloc(LMDB_PAGE_SIZE);
+  private readonly pageView = new DataView(this.page.buffer, this.page.byteOffset, this.page.length);
+  /** A DataView of the last source buffer add() copied from (most entries share one). */
+  private src: Uint8Array | undefined;
+  private srcView: DataView = this.pageView;
+  private pagePgno = -1;
+  private lower = 0;
+  private upper = 0;
+  private readonly leaves: ChildRef[] = [];
 
-  const newPage = (buf: Buffer, flags: number): { buf: Buffer; pgno: number } => {
-    buf.fill(0);
-    const pgno = nextPgno++;
-    put32(buf, 0, pgno);
-    put16(buf, 10, flags);
-    return { buf, pgno };
-  };
+  constructor(private readonly sink: FileSink) {}
 
-  // Leaves.
-  const leaves: ChildRef[] = [];
-  let page: Buffer | undefined;
-  let lower = 0;
-  let upper = 0;
-  let count = 0;
-  const finishPage = (): void => {
-    if (page === undefined) return;
-    put16(page, 12, lower);
-    put16(page, 14, upper);
-    sink.writeAt(page, pagePgno * PS);
-    page = undefined;
-  };
-  for (let j = 0; j < sorted.length; j++) {
-    const i = sorted[j]!;
-    const src = segments[seg[i]!]!;
-    const ko = keyOff[i]!;
-    const klen = keyLen[i]!;
-    const vo = valOff[i]!;
-    const vlen = valLen[i]!;
+  private finishLeaf(): void {
+    if (this.pagePgno < 0) return;
+    const page = this.page;
+    put16(page, 12, this.lower);
+    put16(page, 14, this.upper);
+    // The gap between the offset table and the nodes (garbage in liblmdb; zeros here).
+    page.fill(0, this.lower, this.upper);
+    this.sink.writeAt(page, this.pagePgno * this.PS);
+    this.pagePgno = -1;
+  }
+
+  /**
+   * Adds one entry: key bytes k[ko, ko+kl) then a NUL when knul, value bytes v[vo, vo+vl) then
+   * a NUL when vnul. Keys must come in increasing order.
+   */
+  add(
+    k: Uint8Array,
+    ko: number,
+    kl: number,
+    knul: boolean,
+    v: Uint8Array,
+    vo: number,
+    vl: number,
+    vnul: boolean,
+  ): void {
+    const klen = kl + (knul ? 1 : 0);
+    const vlen = vl + (vnul ? 1 : 0);
     if (klen === 0 || klen > LMDB_MAX_KEY) {
       throw new RangeError(
         `MDB_BAD_VALSIZE: Unsupported size of key/DB name/data, or wrong DUPFIXED size (key of ${klen} bytes)`,
       );
     }
-    const big = NODESIZE + klen + vlen > NMAX;
+    const PS = this.PS;
+    const page = this.page;
+    const big = NODESIZE + klen + vlen > this.NMAX;
     const size = even(NODESIZE + klen + (big ? 8 : vlen));
-    if (page === undefined || upper - lower < size + 2) {
-      finishPage();
-      const p = newPage(leafBuf, P_LEAF);
-      page = p.buf;
-      pagePgno = p.pgno;
-      lower = PAGEHDRSZ;
-      upper = PS;
-      leaves.push({ pgno: p.pgno, key: src, keyOff: ko, keyLen: klen });
-      leafPages++;
+    if (this.pagePgno < 0 || this.upper - this.lower < size + 2) {
+      this.finishLeaf();
+      const pgno = this.nextPgno++;
+      page.fill(0, 0, PAGEHDRSZ);
+      put32(page, 0, pgno);
+      put16(page, 10, P_LEAF);
+      this.pagePgno = pgno;
+      this.lower = PAGEHDRSZ;
+      this.upper = PS;
+      const first = Buffer.allocUnsafe(klen);
+      copyBytes(k, ko, first, 0, kl);
+      if (knul) first[kl] = 0;
+      this.leaves.push({ pgno, key: first });
+      this.leafPages++;
     }
-    const ofs = upper - size;
+    const ofs = this.upper - size;
     put16(page, ofs, vlen & 0xffff);
     put16(page, ofs + 2, vlen >>> 16);
     put16(page, ofs + 4, big ? F_BIGDATA : 0);
     put16(page, ofs + 6, klen);
-    copyBytes(src, ko, page, ofs + NODESIZE, klen);
+    let at = ofs + NODESIZE;
+    this.copy(k, ko, at, kl);
+    at += kl;
+    if (knul) page[at++] = 0;
     if (big) {
       const n = Math.floor((PAGEHDRSZ - 1 + vlen) / PS) + 1;
       const ov = Buffer.alloc(n * PS);
-      const pgno = nextPgno;
-      nextPgno += n;
+      const pgno = this.nextPgno;
+      this.nextPgno += n;
       put32(ov, 0, pgno);
       put16(ov, 10, P_OVERFLOW);
       put32(ov, 12, n);
-      copyBytes(src, vo, ov, PAGEHDRSZ, vlen);
-      sink.writeAt(ov, pgno * PS);
-      overflowPages += n;
-      put32(page, ofs + NODESIZE + klen, pgno);
+      copyBytes(v, vo, ov, PAGEHDRSZ, vl);
+      this.sink.writeAt(ov, pgno * PS);
+      this.overflowPages += n;
+      put32(page, at, pgno);
+      put32(page, at + 4, 0);
     } else {
-      copyBytes(src, vo, page, ofs + NODESIZE + klen, vlen);
+      this.copy(v, vo, at, vl);
+      if (vnul) page[at + vl] = 0;
+      // A padding byte (odd node size) is zero too.
+      if ((NODESIZE + klen + vlen) & 1) page[ofs + size - 1] = 0;
     }
-    put16(page, lower, ofs);
-    lower += 2;
-    upper = ofs;
-    count++;
+    put16(page, this.lower, ofs);
+    this.lower += 2;
+    this.upper = ofs;
+    this.count++;
   }
-  finishPage();
 
-  // Branch levels, bottom-up, until one root remains.
-  let level = leaves;
-  let depth = leaves.length > 0 ? 1 : 0;
-  while (level.length > 1) {
-    const groups: ChildRef[][] = [];
-    let group: ChildRef[] = [];
-    let room = 0;
-    for (const child of level) {
-      const size = even(NODESIZE + (group.length === 0 ? 0 : child.keyLen)) + 2;
-      if (group.length > 0 && size > room) {
-        groups.push(group);
-        group = [];
+  /** Copies s[so, so+len) to the page at `at`, four bytes at a time (unaligned DataView access). */
+  private copy(s: Uint8Array, so: number, at: number, len: number): void {
+    if (s !== this.src) {
+      this.src = s;
+      this.srcView = new DataView(s.buffer, s.byteOffset, s.byteLength);
+    }
+    const sv = this.srcView;
+    const dv = this.pageView;
+    let i = 0;
+    for (; i + 4 <= len; i += 4) dv.setUint32(at + i, sv.getUint32(so + i, true), true);
+    const page = this.page;
+    for (; i < len; i++) page[at + i] = s[so + i]!;
+  }
+
+  /** Writes the last leaf, the branch levels (bottom-up, until one root remains), the metas. */
+  finish(): void {
+    this.finishLeaf();
+    const { PS, sink } = this;
+    let level = this.leaves;
+    let depth = level.length > 0 ? 1 : 0;
+    const buf = Buffer.alloc(PS);
+    while (level.length > 1) {
+      const groups: ChildRef[][] = [];
+      let group: ChildRef[] = [];
+      let room = 0;
+      for (const child of level) {
+        const size = even(NODESIZE + (group.length === 0 ? 0 : child.key.length)) + 2;
+        if (group.length > 0 && size > room) {
+          groups.push(group);
+          group = [];
+        }
+        if (group.length === 0) room = PS - PAGEHDRSZ - (even(NODESIZE) + 2);
+        else room -= size;
+        group.push(child);
       }
-      if (group.length === 0) room = PS - PAGEHDRSZ - (even(NODESIZE) + 2);
-      else room -= size;
-      group.push(child);
+      groups.push(group);
+      // liblmdb expects at least two children per branch page.
+      const last = groups[groups.length - 1]!;
+      if (last.length === 1 && groups.length > 1) last.unshift(groups[groups.length - 2]!.pop()!);
+      const next: ChildRef[] = [];
+      for (const g of groups) {
+        buf.fill(0);
+        const pgno = this.nextPgno++;
+        put32(buf, 0, pgno);
+        put16(buf, 10, P_BRANCH);
+        this.branchPages++;
+        let lo = PAGEHDRSZ;
+        let up = PS;
+        g.forEach((child, i) => {
+          const klen = i === 0 ? 0 : child.key.length;
+          const size = even(NODESIZE + klen);
+          const ofs = up - size;
+          put16(buf, ofs, child.pgno & 0xffff);
+          put16(buf, ofs + 2, child.pgno >>> 16);
+          put16(buf, ofs + 6, klen);
+          copyBytes(child.key, 0, buf, ofs + NODESIZE, klen);
+          put16(buf, lo, ofs);
+          lo += 2;
+          up = ofs;
+        });
+        put16(buf, 12, lo);
+        put16(buf, 14, up);
+        sink.writeAt(buf, pgno * PS);
+        next.push({ pgno, key: g[0]!.key });
+      }
+      level = next;
+      depth++;
     }
-    groups.push(group);
-    // liblmdb expects at least two children per branch page.
-    const last = groups[groups.length - 1]!;
-    if (last.length === 1 && groups.length > 1) last.unshift(groups[groups.length - 2]!.pop()!);
-    const next: ChildRef[] = [];
-    for (const g of groups) {
-      const { buf, pgno } = newPage(branchBuf, P_BRANCH);
-      branchPages++;
-      let lo = PAGEHDRSZ;
-      let up = PS;
-      g.forEach((child, i) => {
-        const klen = i === 0 ? 0 : child.keyLen;
-        const size = even(NODESIZE + klen);
-        const ofs = up - size;
-        put16(buf, ofs, child.pgno & 0xffff);
-        put16(buf, ofs + 2, child.pgno >>> 16);
-        put16(buf, ofs + 6, klen);
-        copyBytes(child.key, child.keyOff, buf, ofs + NODESIZE, klen);
-        put16(buf, lo, ofs);
-        lo += 2;
-        up = ofs;
-      });
-      put16(buf, 12, lo);
-      put16(buf, 14, up);
-      sink.writeAt(buf, pgno * PS);
-      next.push({ pgno, key: g[0]!.key, keyOff: g[0]!.keyOff, keyLen: g[0]!.keyLen });
-    }
-    level = next;
-    depth++;
-  }
 
-  const lastPg = nextPgno - 1;
-  const root = level.length === 1 ? BigInt(level[0]!.pgno) : P_INVALID;
-  const mapSize = Math.max(DEFAULT_MAP_SIZE, nextPgno * PS);
-  const meta = (pgno: number, txnid: number, withData: boolean): Buffer => {
-    const b = Buffer.alloc(PS);
-    b.writeUInt32LE(pgno, 0);
-    b.writeUInt16LE(P_META, 10);
-    b.writeUInt32LE(MAGIC, 16);
-    b.writeUInt32LE(DATA_VERSION, 20);
-    b.writeBigUInt64LE(BigInt(mapSize), 32);
-    // mm_dbs[FREE_DBI]: md_pad holds the page size.
-    b.writeUInt32LE(PS, 40);
-    b.writeUInt16LE(FREE_DB_FLAGS, 44);
-    b.writeBigUInt64LE(P_INVALID, 80);
-    // mm_dbs[MAIN_DBI]
-    if (withData) {
-      b.writeUInt16LE(depth, 94);
-      b.writeBigUInt64LE(BigInt(branchPages), 96);
-      b.writeBigUInt64LE(BigInt(leafPages), 104);
-      b.writeBigUInt64LE(BigInt(overflowPages), 112);
-      b.writeBigUInt64LE(BigInt(count), 120);
-      b.writeBigUInt64LE(root, 128);
-      b.writeBigUInt64LE(BigInt(lastPg), 136);
-    } else {
-      b.writeBigUInt64LE(P_INVALID, 128);
-      b.writeBigUInt64LE(1n, 136);
-    }
-    b.writeBigUInt64LE(BigInt(txnid), 144);
-    return b;
-  };
-  // Like a fresh environment after its first commit: meta 0 empty (txn 0), meta 1 current (txn 1).
-  sink.writeAt(meta(0, 0, false), 0);
-  sink.writeAt(meta(1, 1, true), PS);
+    const lastPg = this.nextPgno - 1;
+    const root = level.length === 1 ? BigInt(level[0]!.pgno) : P_INVALID;
+    const mapSize = Math.max(DEFAULT_MAP_SIZE, this.nextPgno * PS);
+    const meta = (pgno: number, txnid: number, withData: boolean): Buffer => {
+      const b = Buffer.alloc(PS);
+      b.writeUInt32LE(pgno, 0);
+      b.writeUInt16LE(P_META, 10);
+      b.writeUInt32LE(MAGIC, 16);
+      b.writeUInt32LE(DATA_VERSION, 20);
+      b.writeBigUInt64LE(BigInt(mapSize), 32);
+      // mm_dbs[FREE_DBI]: md_pad holds the page size.
+      b.writeUInt32LE(PS, 40);
+      b.writeUInt16LE(FREE_DB_FLAGS, 44);
+      b.writeBigUInt64LE(P_INVALID, 80);
+      // mm_dbs[MAIN_DBI]
+      if (withData) {
+        b.writeUInt16LE(depth, 94);
+        b.writeBigUInt64LE(BigInt(this.branchPages), 96);
+        b.writeBigUInt64LE(BigInt(this.leafPages), 104);
+        b.writeBigUInt64LE(BigInt(this.overflowPages), 112);
+        b.writeBigUInt64LE(BigInt(this.count), 120);
+        b.writeBigUInt64LE(root, 128);
+        b.writeBigUInt64LE(BigInt(lastPg), 136);
+      } else {
+        b.writeBigUInt64LE(P_INVALID, 128);
+        b.writeBigUInt64LE(1n, 136);
+      }
+      b.writeBigUInt64LE(BigInt(txnid), 144);
+      return b;
+    };
+    // Like a fresh environment after its first commit: meta 0 empty (txn 0), meta 1 current (txn 1).
+    sink.writeAt(meta(0, 0, false), 0);
+    sink.writeAt(meta(1, 1, true), PS);
+  }
+}
+
+/**
+ * Streams a complete LMDB file for the live entries of a store (sorted here by key bytes, as
+ * memcmp).
+ */
+export function writeLmdbFile(store: EntryStore, sink: FileSink): void {
+  const sorted = store.sortedOrder();
+  const { segments, seg, keyOff, keyLen, valOff, valLen } = store;
+  const w = new LmdbTreeWriter(sink);
+  for (let j = 0; j < sorted.length; j++) {
+    const i = sorted[j]!;
+    const src = segments[seg[i]!]!;
+    w.add(src, keyOff[i]!, keyLen[i]!, false, src, valOff[i]!, valLen[i]!, false);
+  }
+  w.finish();
 }
 
 // ---------------------------------------------------------------- reader
