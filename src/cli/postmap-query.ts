@@ -1,5 +1,7 @@
 // postmap -q key, -q - and -s.
+import { isAscii } from 'node:buffer';
 import { CompiledTable, type BatchAnswers } from '../maps/compiled-table.js';
+import type { KeyBatch } from '../maps/byte-source.js';
 import { openTable } from '../maps/registry.js';
 import { TableError, type LookupTable } from '../maps/types.js';
 import {
@@ -167,6 +169,23 @@ function firstTableBatch(
   const fold = ctx.flags.foldCase;
   let count = 0;
   let used = 0;
+  if (isAscii(buf)) {
+    // The usual case, with native string operations instead of a loop over every byte: the
+    // keys keep their places in `bytes`, and each key's newline becomes its NUL.
+    if (fold) bytes.write(buf.toString('latin1').toLowerCase(), 0, 'latin1');
+    else buf.copy(bytes);
+    for (let j = 0; j < lines; j++) {
+      const s = starts[j]!;
+      const e = ends[j]!;
+      bytes[e] = 0;
+      if (e === s) continue;
+      index[j] = count;
+      off[count] = s;
+      len[count] = e - s;
+      count++;
+    }
+    return lookupFirst(table, { bytes, off, len, count }, index);
+  }
   for (let j = 0; j < lines; j++) {
     const s = starts[j]!;
     const e = ends[j]!;
@@ -189,8 +208,16 @@ function firstTableBatch(
     count++;
     used += e - s + 1;
   }
+  return lookupFirst(table, { bytes, off, len, count }, index);
+}
+
+function lookupFirst(
+  table: CompiledTable,
+  keys: KeyBatch,
+  index: Int32Array,
+): { index: Int32Array; answers: BatchAnswers } | undefined {
   try {
-    return { index, answers: table.lookupBatchBytes({ bytes, off, len, count }) };
+    return { index, answers: table.lookupBatchBytes(keys) };
   } catch (err) {
     if (err instanceof TableError) return undefined;
     throw err;

@@ -12,6 +12,7 @@
 import { isAscii } from 'node:buffer';
 import type { FileSink } from './atomic-file.js';
 import { LmdbTreeWriter } from './lmdb-format.js';
+import { sortKeys } from './key-sort.js';
 
 /** Entries of a plain source: entry i's key is buf[koff[i], koff[i]+klen[i]), and so on. */
 export interface PlainEntries {
@@ -102,112 +103,9 @@ function grow(a: Uint32Array, size: number): Uint32Array {
   return b;
 }
 
-/**
- * Entry indexes in key order (memcmp, shorter first on a tie; equal keys in source order):
- * LSD radix sort on the 8 key bytes after the prefix all keys share, then the rest of the
- * bytes for keys alike in those 8 (runs are short in practice).
- */
+/** Entry indexes in key order (memcmp, shorter first on a tie; equal keys in source order). */
 export function sortPlainEntries(e: PlainEntries): Uint32Array {
-  const { buf, count: n, koff, klen } = e;
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  if (n < 2) return order;
-  // Bytes every key shares (such as "user" in user1@..., user2@...) decide nothing: skip them.
-  const o0 = koff[0]!;
-  let common = klen[0]!;
-  for (let i = 1; i < n && common > 0; i++) {
-    const o = koff[i]!;
-    const m = Math.min(common, klen[i]!);
-    let j = 0;
-    while (j < m && buf[o + j] === buf[o0 + j]) j++;
-    common = j;
-  }
-  // The next 8 bytes as two big-endian words, zero-padded (zero sorts first, as memcmp's
-  // shorter-first rule and the trailing NUL do). They travel with the entries through the
-  // passes, so every pass reads memory in order.
-  let w0 = new Uint32Array(n);
-  let w1 = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const o = koff[i]! + common;
-    const len = klen[i]! - common;
-    let a = 0;
-    let b = 0;
-    if (len >= 8) {
-      a = (buf[o]! << 24) | (buf[o + 1]! << 16) | (buf[o + 2]! << 8) | buf[o + 3]!;
-      b = (buf[o + 4]! << 24) | (buf[o + 5]! << 16) | (buf[o + 6]! << 8) | buf[o + 7]!;
-    } else {
-      for (let j = 0; j < 4; j++) a = (a << 8) | (j < len ? buf[o + j]! : 0);
-      for (let j = 4; j < 8; j++) b = (b << 8) | (j < len ? buf[o + j]! : 0);
-    }
-    w0[i] = a >>> 0;
-    w1[i] = b >>> 0;
-  }
-  // 8-bit digits, least significant first; one counting pass for all eight.
-  const counts = new Uint32Array(8 * 256);
-  for (let i = 0; i < n; i++) {
-    const a = w0[i]!;
-    const b = w1[i]!;
-    counts[b & 255]!++;
-    counts[256 + ((b >>> 8) & 255)]!++;
-    counts[512 + ((b >>> 16) & 255)]!++;
-    counts[768 + (b >>> 24)]!++;
-    counts[1024 + (a & 255)]!++;
-    counts[1280 + ((a >>> 8) & 255)]!++;
-    counts[1536 + ((a >>> 16) & 255)]!++;
-    counts[1792 + (a >>> 24)]!++;
-  }
-  let src: Uint32Array = order;
-  let dst: Uint32Array = new Uint32Array(n);
-  let s0: Uint32Array = w0;
-  let s1: Uint32Array = w1;
-  let d0: Uint32Array = new Uint32Array(n);
-  let d1: Uint32Array = new Uint32Array(n);
-  for (let digit = 0; digit < 8; digit++) {
-    const base = digit * 256;
-    const shift = (digit & 3) * 8;
-    const high = digit >= 4;
-    let skip = false;
-    let sum = 0;
-    for (let d = base; d < base + 256; d++) {
-      const c = counts[d]!;
-      if (c === n) skip = true; // every key has this digit
-      counts[d] = sum;
-      sum += c;
-    }
-    if (skip) continue;
-    for (let k = 0; k < n; k++) {
-      const a = s0[k]!;
-      const b = s1[k]!;
-      const at = counts[base + (((high ? a : b) >>> shift) & 255)]!++;
-      dst[at] = src[k]!;
-      d0[at] = a;
-      d1[at] = b;
-    }
-    [src, dst] = [dst, src];
-    [s0, d0] = [d0, s0];
-    [s1, d1] = [d1, s1];
-  }
-  // Keys alike in those 8 bytes: the rest decides, then source order.
-  const from = common + 8;
-  const rest = (x: number, y: number): number => {
-    const ox = koff[x]!;
-    const oy = koff[y]!;
-    const nx = klen[x]!;
-    const ny = klen[y]!;
-    const m = nx < ny ? nx : ny;
-    for (let j = from; j < m; j++) {
-      const d = buf[ox + j]! - buf[oy + j]!;
-      if (d !== 0) return d;
-    }
-    return nx !== ny ? nx - ny : x - y;
-  };
-  for (let k = 0; k < n; ) {
-    let e = k + 1;
-    while (e < n && s0[e] === s0[k] && s1[e] === s1[k]) e++;
-    if (e - k > 1) src.subarray(k, e).sort(rest);
-    k = e;
-  }
-  return src;
+  return sortKeys(e.buf, e.koff, e.klen, e.count);
 }
 
 function sameKey(e: PlainEntries, x: number, y: number): boolean {

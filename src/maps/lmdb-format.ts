@@ -19,12 +19,12 @@ import {
   put32,
   u16,
   u32,
-  windowOrder,
   type BatchHit,
   type ByteSource,
   type KeyBatch,
 } from './byte-source.js';
 import type { FileSink } from './atomic-file.js';
+import { sortKeys } from './key-sort.js';
 
 export const LMDB_PAGE_SIZE = 4096;
 const PAGEHDRSZ = 16;
@@ -296,6 +296,27 @@ export function writeLmdbFile(store: EntryStore, sink: FileSink): void {
 
 // ---------------------------------------------------------------- reader
 
+/** The exclusive upper bound of the keys of a leaf page (none: the leaf is the last one). */
+class LeafBound {
+  private key = Buffer.alloc(LMDB_MAX_KEY + 1);
+  private len = -1;
+
+  clear(): void {
+    this.len = -1;
+  }
+
+  set(b: Uint8Array, off: number, len: number): void {
+    if (len > this.key.length) this.key = Buffer.alloc(len);
+    copyBytes(b, off, this.key, 0, len);
+    this.len = len;
+  }
+
+  /** True when the key sorts before the bound. */
+  below(k: Uint8Array, ko: number, kl: number): boolean {
+    return this.len < 0 || compareAt(k, ko, kl, this.key, 0, this.len) < 0;
+  }
+}
+
 interface Meta {
   psize: number;
   root: number;
@@ -400,8 +421,10 @@ export class LmdbReader implements RawReader {
   }
 
   /**
-   * Batch get(): first the leaf page of every key (branch pages are few and stay in the
-   * source's block cache), then the leaves in file order through one forward window.
+   * Batch get(): the keys in key order, so the tree is walked once from left to right: a leaf
+   * is found from the root only when a key lies past the previous leaf's upper bound (the
+   * separator of the next subtree), and leaves are read through one forward window (in file
+   * order when the file was written in key order, as Outpost and liblmdb's MDB_APPEND do).
    */
   getBatch(keys: KeyBatch, hit: BatchHit): void {
     const n = keys.count;
@@ -415,16 +438,16 @@ export class LmdbReader implements RawReader {
       }
       return;
     }
-    const leaf = new Float64Array(n);
-    for (let j = 0; j < n; j++) leaf[j] = this.leafOf(bytes, off[j]!, len[j]!);
-    const pos = leaf.map((pgno) => pgno * this.psize);
-    const order = windowOrder(pos, n, w.size);
+    const order = sortKeys(bytes, off, len, n);
+    const bound = new LeafBound();
+    let pgno = -1;
     for (let x = 0; x < n; x++) {
       const j = order[x]!;
-      const pgno = leaf[j]!;
-      if (pgno < 2 || pgno >= this.pageCount) throw new CorruptFileError(`page ${pgno} out of range`);
+      const ko = off[j]!;
+      const kl = len[j]!;
+      if (pgno < 0 || bound.below(bytes, ko, kl) === false) pgno = this.leafOf(bytes, ko, kl, bound);
       const p = w.view(pgno * this.psize, this.psize);
-      const node = this.findInLeaf(w.buf, p, pgno, bytes, off[j]!, len[j]!);
+      const node = this.findInLeaf(w.buf, p, pgno, bytes, ko, kl);
       if (node < 0) continue;
       const data = this.valueOffset(w.buf, p, node);
       if (data < 0) {
@@ -435,8 +458,9 @@ export class LmdbReader implements RawReader {
   }
 
   /** The number of the leaf page where the key is or would be. */
-  private leafOf(key: Uint8Array, ko: number, kl: number): number {
+  private leafOf(key: Uint8Array, ko: number, kl: number, bound?: LeafBound): number {
     let pgno = this.root;
+    bound?.clear();
     // The leaf itself is not read here (getBatch reads it later, in file order).
     if (this.depth < 1 || this.depth > 64) throw new CorruptFileError(`bad tree depth ${this.depth}`);
     for (let hops = 1; hops < this.depth; hops++) {
@@ -456,6 +480,11 @@ export class LmdbReader implements RawReader {
           child = mid;
           lo = mid + 1;
         } else hi = mid - 1;
+      }
+      // The next child's separator bounds the keys of this subtree; the deepest one counts.
+      if (bound !== undefined && child + 1 < count) {
+        const next = this.node(b, p, child + 1);
+        bound.set(b, next + NODESIZE, u16(b, next + 6));
       }
       pgno = this.childPage(b, this.node(b, p, child));
     }
