@@ -7,7 +7,7 @@ import { CompiledTable, type CompiledFormat } from '../maps/compiled-table.js';
 import { formats as hashFormats } from '../maps/hash.js';
 import { format as cdbFormat } from '../maps/cdb.js';
 import { format as lmdbFormat } from '../maps/lmdb.js';
-import { buildPlainLmdb } from '../maps/lmdb-bulk.js';
+import { buildPlainLmdb, PlainParser, type PlainEntries } from '../maps/lmdb-bulk.js';
 import { writeFileAtomic } from '../maps/atomic-file.js';
 import { DRIVER_MODULES } from '../maps/registry.js';
 import { parseAliasSource } from '../maps/alias-source.js';
@@ -73,15 +73,23 @@ export async function buildOne(ctx: Context, arg: string): Promise<void> {
   if (type === 'proxy') throw new Fatal("can't create maps via the proxy service");
   let source: Buffer;
   let st;
+  let plain: PlainParser | undefined;
   try {
     st = await stat(name);
     if (st.isDirectory()) throw Object.assign(new Error('dir'), { code: 'EISDIR' });
-    source = await readWithSpare(name);
+    // lmdb from a plain source: parsed while the file is being read (lmdb-bulk.ts).
+    plain =
+      BUILDABLE[type] === lmdbFormat && !ctx.aliases
+        ? new PlainParser(ctx.flags.foldCase, ctx.utf8)
+        : undefined;
+    source = await readWithSpare(name, plain && ((buf, avail, last) => plain!.feed(buf, avail, last)));
   } catch (err) {
     throw new Fatal(`open ${name}: ${strerror(err)}`);
   }
   const format = buildFormat(type);
   const options = { ...buildOptions(ctx), ...(await fileAttributes(ctx, name, st)) };
+  const entries = plain?.entries(source);
+  if (entries !== undefined) return buildPlainLmdbSource(name, entries, options);
   if (ctx.aliases) {
     const builder = new TableBuilder(format, name, options);
     addFromSource(ctx, builder, source, name, source.length - 1);
@@ -89,7 +97,6 @@ export async function buildOne(ctx: Context, arg: string): Promise<void> {
     await writeTable(builder, options);
     return;
   }
-  if (format === lmdbFormat && buildPlainLmdbSource(name, source, options)) return;
   // postmap: duplicates are settled once after parsing (faster on big tables); warnings keep
   // Postfix's order through builder.warnLater.
   const builder = new TableBuilder(format, name, { ...options, deferDuplicates: true });
@@ -146,17 +153,15 @@ function writeError(format: CompiledFormat, name: string, err: unknown): Fatal {
 
 /**
  * `postmap lmdb:name` for a plain source (lmdb-bulk.ts): the same file, warnings and errors
- * as the general path, in about half the time. False when the general path must build it.
+ * as the general path, in about half the time.
  */
-function buildPlainLmdbSource(name: string, source: Buffer, options: BuildOptions): boolean {
+function buildPlainLmdbSource(name: string, entries: PlainEntries, options: BuildOptions): void {
   const attrs = {
     mode: options.mode ?? 0o644,
     ...(options.owner !== undefined ? { owner: options.owner } : {}),
   };
   try {
-    return buildPlainLmdb(source, source.length - 1, {
-      fold: options.foldCase ?? true,
-      utf8: options.utf8 ?? true,
+    buildPlainLmdb(entries, {
       nul: options.nulTerminated ?? lmdbFormat.defaultNul,
       duplicates: options.duplicates ?? 'warn',
       duplicate: (key) => warn(lmdbFormat.duplicateWarning(name, key)),

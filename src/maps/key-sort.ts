@@ -9,8 +9,16 @@
  * a tie; equal keys in index order): LSD radix sort on the 8 key bytes after the prefix all
  * keys share, then the rest of the bytes for keys alike in those 8 (runs are short in
  * practice). Linear time: a comparison sort of a million keys costs more than a whole build.
+ * `same`, when given (n bytes, zero), gets same[k] = 1 when the k-th key in order equals the
+ * one before it.
  */
-export function sortKeys(buf: Uint8Array, koff: Uint32Array, klen: Uint32Array, n: number): Uint32Array {
+export function sortKeys(
+  buf: Uint8Array,
+  koff: Uint32Array,
+  klen: Uint32Array,
+  n: number,
+  same?: Uint8Array,
+): Uint32Array {
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   if (n < 2) return order;
@@ -22,8 +30,9 @@ export function sortKeys(buf: Uint8Array, koff: Uint32Array, klen: Uint32Array, 
   const w0 = new Uint32Array(n);
   const w1 = new Uint32Array(n);
   prefixWords(buf, koff, klen, n, common, w0, w1);
-  // 8-bit digits, least significant first; one counting pass for all eight.
-  const counts = new Uint32Array(8 * 256);
+  // 16-bit digits, least significant first; one counting pass for all four. (8-bit digits
+  // take twice the passes; wider ones scatter over too many places for the caches.)
+  const counts = new Uint32Array(4 * 65536);
   countDigits(w0, w1, n, counts);
   let src: Uint32Array = order;
   let dst: Uint32Array = new Uint32Array(n);
@@ -31,23 +40,15 @@ export function sortKeys(buf: Uint8Array, koff: Uint32Array, klen: Uint32Array, 
   let s1: Uint32Array = w1;
   let d0: Uint32Array = new Uint32Array(n);
   let d1: Uint32Array = new Uint32Array(n);
-  for (let digit = 0; digit < 8; digit++) {
-    const base = digit * 256;
-    let skip = false;
-    let sum = 0;
-    for (let d = base; d < base + 256; d++) {
-      const c = counts[d]!;
-      if (c === n) skip = true; // every key has this digit
-      counts[d] = sum;
-      sum += c;
-    }
-    if (skip) continue;
-    scatter(digit >= 4 ? s0 : s1, (digit & 3) * 8, counts, base, src, dst, s0, s1, d0, d1, n);
+  for (let digit = 0; digit < 4; digit++) {
+    const base = digit * 65536;
+    if (prefixSums(counts, base, n)) continue; // every key has the same digit here
+    scatter(digit >= 2 ? s0 : s1, (digit & 1) * 16, counts, base, src, dst, s0, s1, d0, d1, n);
     [src, dst] = [dst, src];
     [s0, d0] = [d0, s0];
     [s1, d1] = [d1, s1];
   }
-  sortTies(buf, koff, klen, n, common + 8, src, s0, s1);
+  sortTies(buf, koff, klen, n, common + 8, src, s0, s1, same);
   return src;
 }
 
@@ -94,15 +95,23 @@ function countDigits(w0: Uint32Array, w1: Uint32Array, n: number, counts: Uint32
   for (let i = 0; i < n; i++) {
     const a = w0[i]!;
     const b = w1[i]!;
-    counts[b & 255]!++;
-    counts[256 + ((b >>> 8) & 255)]!++;
-    counts[512 + ((b >>> 16) & 255)]!++;
-    counts[768 + (b >>> 24)]!++;
-    counts[1024 + (a & 255)]!++;
-    counts[1280 + ((a >>> 8) & 255)]!++;
-    counts[1536 + ((a >>> 16) & 255)]!++;
-    counts[1792 + (a >>> 24)]!++;
+    counts[b & 0xffff]!++;
+    counts[65536 + (b >>> 16)]!++;
+    counts[131072 + (a & 0xffff)]!++;
+    counts[196608 + (a >>> 16)]!++;
   }
+}
+
+/** Turns the counts of one digit into start positions; true when all n keys share the digit. */
+function prefixSums(counts: Uint32Array, base: number, n: number): boolean {
+  let sum = 0;
+  for (let d = base; d < base + 65536; d++) {
+    const c = counts[d]!;
+    if (c === n) return true;
+    counts[d] = sum;
+    sum += c;
+  }
+  return false;
 }
 
 /** One radix pass: entry k goes to counts[base + its digit]++, with its words. */
@@ -120,7 +129,7 @@ function scatter(
   n: number,
 ): void {
   for (let k = 0; k < n; k++) {
-    const at = counts[base + ((key[k]! >>> shift) & 255)]!++;
+    const at = counts[base + ((key[k]! >>> shift) & 0xffff)]!++;
     dst[at] = src[k]!;
     d0[at] = s0[k]!;
     d1[at] = s1[k]!;
@@ -137,6 +146,7 @@ function sortTies(
   src: Uint32Array,
   s0: Uint32Array,
   s1: Uint32Array,
+  same: Uint8Array | undefined,
 ): void {
   const rest = (x: number, y: number): number => {
     const ox = koff[x]!;
@@ -153,7 +163,21 @@ function sortTies(
   for (let k = 0; k < n; ) {
     let e = k + 1;
     while (e < n && s0[e] === s0[k] && s1[e] === s1[k]) e++;
-    if (e - k > 1) src.subarray(k, e).sort(rest);
+    if (e - k > 1) {
+      src.subarray(k, e).sort(rest);
+      // Keys of equal length alike in their first `from` bytes: the rest tells equal ones.
+      for (let a = k + 1; same !== undefined && a < e; a++) {
+        const x = src[a - 1]!;
+        const y = src[a]!;
+        if (klen[x] !== klen[y]) continue;
+        const ox = koff[x]!;
+        const oy = koff[y]!;
+        let j = from;
+        const len = klen[x]!;
+        while (j < len && buf[ox + j] === buf[oy + j]) j++;
+        if (j >= len) same[a] = 1;
+      }
+    }
     k = e;
   }
 }

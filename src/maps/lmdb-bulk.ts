@@ -29,128 +29,173 @@ function isSpace(c: number): boolean {
 }
 
 /**
- * Parses bytes [0, end) of buf when the source is plain (see above), folding keys (A-Z) in
- * place when `fold`; undefined otherwise.
+ * Parses a plain source as its bytes arrive (the file is read in chunks, and each chunk is
+ * parsed while the next one is read), folding keys (A-Z) in place when `fold`.
  */
+export class PlainParser {
+  private cap = 0;
+  private koff: Uint32Array = new Uint32Array(0);
+  private klen: Uint32Array = new Uint32Array(0);
+  private voff: Uint32Array = new Uint32Array(0);
+  private vlen: Uint32Array = new Uint32Array(0);
+  private n = 0;
+  /** Where the next line starts. */
+  private p = 0;
+  /** False once the source turned out not to be plain. */
+  plain = true;
+
+  constructor(
+    private readonly fold: boolean,
+    private readonly utf8: boolean,
+  ) {}
+
+  /**
+   * Parses the complete lines among the first `avail` bytes of buf (the whole rest when
+   * `last`); buf may be a new, larger buffer holding the same bytes (a file that grew).
+   */
+  feed(buf: Buffer, avail: number, last: boolean): void {
+    if (!this.plain) return;
+    let to = last ? avail : buf.lastIndexOf(10, avail - 1) + 1;
+    if (to <= this.p) return;
+    if (this.utf8 && !isAscii(buf.subarray(this.p, to))) {
+      this.plain = false;
+      return;
+    }
+    if (this.cap === 0) {
+      // Room for the entries, from the line length of the first 64 KiB (grown if it was wrong).
+      const sample = Math.min(to, 1 << 16);
+      let lines = 1;
+      for (let i = buf.indexOf(10); i >= 0 && i < sample; i = buf.indexOf(10, i + 1)) lines++;
+      this.resize(Math.ceil((buf.length / Math.max(1, sample)) * lines * 1.1) + 16);
+    }
+    this.plain = this.parse(buf, to);
+  }
+
+  private resize(cap: number): void {
+    this.cap = cap;
+    this.koff = grow(this.koff, cap);
+    this.klen = grow(this.klen, cap);
+    this.voff = grow(this.voff, cap);
+    this.vlen = grow(this.vlen, cap);
+  }
+
+  /** Parses lines from this.p up to `end` (a line start, or the end of the source). */
+  private parse(buf: Buffer, end: number): boolean {
+    const fold = this.fold;
+    let { koff, klen, voff, vlen, n, p } = this;
+    while (p < end) {
+      let c = buf[p]!;
+      if (c === 10) {
+        p++;
+        continue;
+      }
+      if (c === 35 /* # */ || isSpace(c)) {
+        // A comment or blank line; anything else starting with whitespace is a continuation.
+        let i = p;
+        while (i < end && (c = buf[i]!) !== 10 && isSpace(c)) i++;
+        if (i < end && c !== 10 && c !== 35 && i > p) return false;
+        while (i < end && buf[i] !== 10) i++;
+        p = i + 1;
+        continue;
+      }
+      const ks = p;
+      for (; p < end; p++) {
+        c = buf[p]!;
+        if (c === 32 || (c >= 9 && c <= 13)) break;
+        if (c === 34 || c === 92) return false;
+        if (fold && c >= 65 && c <= 90) buf[p] = c + 32;
+      }
+      const ke = p;
+      if (buf[ke - 1] === 58 /* : */) return false;
+      while (p < end && (c = buf[p]!) !== 10 && isSpace(c)) p++;
+      if (p >= end || c === 10) return false; // a key without a value
+      const vs = p;
+      p = buf.indexOf(10, p);
+      if (p < 0 || p > end) p = end;
+      let ve = p;
+      while (isSpace(buf[ve - 1]!)) ve--;
+      p++;
+      if (n === this.cap) {
+        this.resize(this.cap * 2);
+        ({ koff, klen, voff, vlen } = this);
+      }
+      koff[n] = ks;
+      klen[n] = ke - ks;
+      voff[n] = vs;
+      vlen[n] = ve - vs;
+      n++;
+    }
+    this.n = n;
+    this.p = p;
+    return true;
+  }
+
+  /** The entries, once the whole source was fed; undefined when it was not plain. */
+  entries(buf: Buffer): PlainEntries | undefined {
+    if (!this.plain) return undefined;
+    const { koff, klen, voff, vlen, n: count } = this;
+    return { buf, count, koff, klen, voff, vlen };
+  }
+}
+
+/** Parses bytes [0, end) of buf when the source is plain (see above); undefined otherwise. */
 export function parsePlainSource(
   buf: Buffer,
   end: number,
   fold: boolean,
   utf8: boolean,
 ): PlainEntries | undefined {
-  if (utf8 && !isAscii(buf.subarray(0, end))) return undefined;
-  // Room for the entries, from the line length of the first 64 KiB (grown if it was wrong).
-  let sampleLines = 1;
-  const sampleEnd = Math.min(end, 1 << 16);
-  for (let p = buf.indexOf(10); p >= 0 && p < sampleEnd; p = buf.indexOf(10, p + 1)) sampleLines++;
-  let cap = Math.ceil((end / Math.max(1, sampleEnd)) * sampleLines * 1.1) + 16;
-  let koff: Uint32Array = new Uint32Array(cap);
-  let klen: Uint32Array = new Uint32Array(cap);
-  let voff: Uint32Array = new Uint32Array(cap);
-  let vlen: Uint32Array = new Uint32Array(cap);
-  let n = 0;
-  let p = 0;
-  while (p < end) {
-    let c = buf[p]!;
-    if (c === 10) {
-      p++;
-      continue;
-    }
-    if (c === 35 /* # */ || isSpace(c)) {
-      // A comment or blank line; anything else starting with whitespace is a continuation.
-      let i = p;
-      while (i < end && (c = buf[i]!) !== 10 && isSpace(c)) i++;
-      if (i < end && c !== 10 && c !== 35 && i > p) return undefined;
-      while (i < end && buf[i] !== 10) i++;
-      p = i + 1;
-      continue;
-    }
-    const ks = p;
-    for (; p < end; p++) {
-      c = buf[p]!;
-      if (c === 32 || (c >= 9 && c <= 13)) break;
-      if (c === 34 || c === 92) return undefined;
-      if (fold && c >= 65 && c <= 90) buf[p] = c + 32;
-    }
-    const ke = p;
-    if (buf[ke - 1] === 58 /* : */) return undefined;
-    while (p < end && (c = buf[p]!) !== 10 && isSpace(c)) p++;
-    if (p >= end || c === 10) return undefined; // a key without a value
-    const vs = p;
-    while (p < end && buf[p] !== 10) p++;
-    let ve = p;
-    while (isSpace(buf[ve - 1]!)) ve--;
-    p++;
-    if (n === cap) {
-      cap *= 2;
-      koff = grow(koff, cap);
-      klen = grow(klen, cap);
-      voff = grow(voff, cap);
-      vlen = grow(vlen, cap);
-    }
-    koff[n] = ks;
-    klen[n] = ke - ks;
-    voff[n] = vs;
-    vlen[n] = ve - vs;
-    n++;
-  }
-  return { buf, count: n, koff, klen, voff, vlen };
+  const parser = new PlainParser(fold, utf8);
+  parser.feed(buf, end, true);
+  return parser.entries(buf);
 }
 
 function grow(a: Uint32Array, size: number): Uint32Array {
   const b = new Uint32Array(size);
-  b.set(a);
+  b.set(a.subarray(0, Math.min(a.length, size)));
   return b;
 }
 
+/** Entries in key order: order[k] is the k-th entry; same[k] is 1 when its key is the previous one's. */
+export interface SortedEntries {
+  order: Uint32Array;
+  same: Uint8Array;
+}
+
 /** Entry indexes in key order (memcmp, shorter first on a tie; equal keys in source order). */
-export function sortPlainEntries(e: PlainEntries): Uint32Array {
-  return sortKeys(e.buf, e.koff, e.klen, e.count);
+export function sortPlainEntries(e: PlainEntries): SortedEntries {
+  const same = new Uint8Array(e.count);
+  return { order: sortKeys(e.buf, e.koff, e.klen, e.count, same), same };
 }
 
-function sameKey(e: PlainEntries, x: number, y: number): boolean {
-  const len = e.klen[x]!;
-  if (e.klen[y] !== len) return false;
-  const b = e.buf;
-  const ox = e.koff[x]!;
-  const oy = e.koff[y]!;
-  for (let j = 0; j < len; j++) if (b[ox + j] !== b[oy + j]) return false;
-  return true;
-}
-
-/**
- * Writes the LMDB file for sorted entries; equal keys (neighbours in `order`, in source order)
- * are settled as Postfix does: the first value stays, or with `replace` the last one. Returns
- * the duplicates' entry indexes in source order (for the warnings, given before any byte is
- * written so that a fatal error comes after them, as with the general path).
- */
-export function findDuplicates(e: PlainEntries, order: Uint32Array): Uint32Array {
+/** The duplicates' entry indexes in source order (for Postfix's warnings). */
+export function findDuplicates(s: SortedEntries): Uint32Array {
   const dups: number[] = [];
-  for (let k = 1; k < order.length; k++) {
-    if (sameKey(e, order[k - 1]!, order[k]!)) dups.push(order[k]!);
-  }
+  const { order, same } = s;
+  for (let k = 1; k < order.length; k++) if (same[k] === 1) dups.push(order[k]!);
   return Uint32Array.from(dups).sort();
 }
 
+/**
+ * Writes the LMDB file for sorted entries; equal keys (neighbours in order, in source order)
+ * are settled as Postfix does: the first value stays, or with `replace` the last one.
+ */
 export function writePlainLmdb(
   e: PlainEntries,
-  order: Uint32Array,
+  s: SortedEntries,
   nul: boolean,
   replace: boolean,
   sink: FileSink,
 ): void {
   const { buf, koff, klen, voff, vlen } = e;
+  const { order, same } = s;
   const w = new LmdbTreeWriter(sink);
   const n = order.length;
   for (let k = 0; k < n; ) {
     const i = order[k]!;
     let v = i;
     let next = k + 1;
-    // Equal keys follow each other; only the last of them may differ from i.
-    while (next < n && sameKey(e, i, order[next]!)) {
-      if (replace) v = order[next]!;
-      next++;
-    }
+    for (; next < n && same[next] === 1; next++) if (replace) v = order[next]!;
     w.add(buf, koff[i]!, klen[i]!, nul, buf, voff[v]!, vlen[v]!, nul);
     k = next;
   }
@@ -158,8 +203,6 @@ export function writePlainLmdb(
 }
 
 export interface PlainBuildOptions {
-  fold: boolean;
-  utf8: boolean;
   nul: boolean;
   duplicates: 'warn' | 'ignore' | 'replace';
   /** Called with each duplicate key (as text, without the NUL), in source order. */
@@ -169,17 +212,15 @@ export interface PlainBuildOptions {
 }
 
 /**
- * Builds the table from bytes [0, end) of buf when the source is plain; false (nothing
- * written, nothing said) when the general path must do it.
+ * Builds the table from the entries of a plain source. The duplicate warnings come before any
+ * byte is written, so that a fatal error comes after them, as with the general path.
  */
-export function buildPlainLmdb(buf: Buffer, end: number, o: PlainBuildOptions): boolean {
-  const e = parsePlainSource(buf, end, o.fold, o.utf8);
-  if (e === undefined) return false;
-  const order = sortPlainEntries(e);
+export function buildPlainLmdb(e: PlainEntries, o: PlainBuildOptions): void {
+  const buf = e.buf;
+  const sorted = sortPlainEntries(e);
   if (o.duplicates === 'warn') {
-    for (const i of findDuplicates(e, order))
+    for (const i of findDuplicates(sorted))
       o.duplicate(buf.toString('utf8', e.koff[i]!, e.koff[i]! + e.klen[i]!));
   }
-  o.writeFile((sink) => writePlainLmdb(e, order, o.nul, o.duplicates === 'replace', sink));
-  return true;
+  o.writeFile((sink) => writePlainLmdb(e, sorted, o.nul, o.duplicates === 'replace', sink));
 }
