@@ -55,7 +55,7 @@ export class PlainParser {
    */
   feed(buf: Buffer, avail: number, last: boolean): void {
     if (!this.plain) return;
-    let to = last ? avail : buf.lastIndexOf(10, avail - 1) + 1;
+    const to = last ? avail : buf.lastIndexOf(10, avail - 1) + 1;
     if (to <= this.p) return;
     if (this.utf8 && !isAscii(buf.subarray(this.p, to))) {
       this.plain = false;
