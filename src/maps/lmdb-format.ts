@@ -22,6 +22,7 @@ import {
   type BatchHit,
   type ByteSource,
   type KeyBatch,
+  type WindowSource,
 } from './byte-source.js';
 import type { FileSink } from './atomic-file.js';
 import { sortKeys } from './key-sort.js';
@@ -440,21 +441,69 @@ export class LmdbReader implements RawReader {
     }
     const order = sortKeys(bytes, off, len, n);
     const bound = new LeafBound();
+    // The current leaf: page number, offset in w.buf, key count; `skip`: bytes all its keys
+    // share (compared once per key, not once per search step); `lo`: where the previous
+    // (smaller or equal) key was or would be, so the next search starts there.
     let pgno = -1;
+    let p = 0;
+    let count = 0;
+    let skip = 0;
+    let first = 0;
+    let lo = 0;
     for (let x = 0; x < n; x++) {
       const j = order[x]!;
       const ko = off[j]!;
       const kl = len[j]!;
-      if (pgno < 0 || bound.below(bytes, ko, kl) === false) pgno = this.leafOf(bytes, ko, kl, bound);
-      const p = w.view(pgno * this.psize, this.psize);
-      const node = this.findInLeaf(w.buf, p, pgno, bytes, ko, kl);
+      if (pgno < 0 || bound.below(bytes, ko, kl) === false) {
+        const leaf = this.leafOf(bytes, ko, kl, bound);
+        if (leaf !== pgno) {
+          pgno = leaf;
+          p = this.leafPage(w, pgno);
+          count = this.numKeys(w.buf, p);
+          lo = 0;
+          skip = 0;
+          if (count > 0) {
+            const b = w.buf;
+            first = this.node(b, p, 0) + NODESIZE;
+            const last = this.node(b, p, count - 1) + NODESIZE;
+            const m = Math.min(u16(b, first - 2), u16(b, last - 2));
+            while (skip < m && b[first + skip] === b[last + skip]) skip++;
+          }
+        }
+      }
+      const b = w.buf;
+      if (kl < skip || compareAt(bytes, ko, skip, b, first, skip) !== 0) continue;
+      let hi = count - 1;
+      let node = -1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        const nd = this.node(b, p, mid);
+        const c = compareAt(bytes, ko + skip, kl - skip, b, nd + NODESIZE + skip, u16(b, nd + 6) - skip);
+        if (c === 0) {
+          node = nd;
+          lo = mid;
+          break;
+        }
+        if (c > 0) lo = mid + 1;
+        else hi = mid - 1;
+      }
       if (node < 0) continue;
-      const data = this.valueOffset(w.buf, p, node);
+      const data = this.valueOffset(b, p, node);
       if (data < 0) {
-        const v = this.leafValue(w.buf, p, node);
+        const v = this.leafValue(b, p, node);
         hit(j, v, 0, v.length);
-      } else hit(j, w.buf, data, u16(w.buf, node) + u16(w.buf, node + 2) * 0x10000);
+      } else hit(j, b, data, u16(b, node) + u16(b, node + 2) * 0x10000);
     }
+  }
+
+  /** Reads leaf page pgno through the window (checked); its offset in w.buf. */
+  private leafPage(w: WindowSource, pgno: number): number {
+    if (pgno < 2 || pgno >= this.pageCount) throw new CorruptFileError(`page ${pgno} out of range`);
+    const p = w.view(pgno * this.psize, this.psize);
+    const flags = u16(w.buf, p + 10);
+    if (flags & P_LEAF2 || (flags & P_LEAF) === 0)
+      throw new CorruptFileError(`page ${pgno}: unexpected page type`);
+    return p;
   }
 
   /** The number of the leaf page where the key is or would be. */
