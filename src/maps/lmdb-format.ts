@@ -312,10 +312,27 @@ class LeafBound {
     this.len = len;
   }
 
+  copy(other: LeafBound): void {
+    if (other.len < 0) this.len = -1;
+    else this.set(other.key, 0, other.len);
+  }
+
   /** True when the key sorts before the bound. */
   below(k: Uint8Array, ko: number, kl: number): boolean {
     return this.len < 0 || compareAt(k, ko, kl, this.key, 0, this.len) < 0;
   }
+}
+
+/**
+ * Where a walk in key order is: the leaf's upper bound, and the branch page above the leaf
+ * (the child taken there and that page's own upper bound), so that the next leaf is usually
+ * found from the parent instead of from the root.
+ */
+class TreeCursor {
+  readonly bound = new LeafBound();
+  readonly parentBound = new LeafBound();
+  parent = -1;
+  child = 0;
 }
 
 interface Meta {
@@ -440,7 +457,8 @@ export class LmdbReader implements RawReader {
       return;
     }
     const order = sortKeys(bytes, off, len, n);
-    const bound = new LeafBound();
+    const cursor = new TreeCursor();
+    const bound = cursor.bound;
     // The current leaf: page number, offset in w.buf, key count; `skip`: bytes all its keys
     // share (compared once per key, not once per search step); `lo`: where the previous
     // (smaller or equal) key was or would be, so the next search starts there.
@@ -455,7 +473,7 @@ export class LmdbReader implements RawReader {
       const ko = off[j]!;
       const kl = len[j]!;
       if (pgno < 0 || bound.below(bytes, ko, kl) === false) {
-        const leaf = this.leafOf(bytes, ko, kl, bound);
+        const leaf = pgno < 0 ? this.leafOf(bytes, ko, kl, cursor) : this.nextLeaf(bytes, ko, kl, cursor);
         if (leaf !== pgno) {
           pgno = leaf;
           p = this.leafPage(w, pgno);
@@ -507,9 +525,11 @@ export class LmdbReader implements RawReader {
   }
 
   /** The number of the leaf page where the key is or would be. */
-  private leafOf(key: Uint8Array, ko: number, kl: number, bound?: LeafBound): number {
+  private leafOf(key: Uint8Array, ko: number, kl: number, cursor?: TreeCursor): number {
     let pgno = this.root;
+    const bound = cursor?.bound;
     bound?.clear();
+    if (cursor !== undefined) cursor.parent = -1;
     // The leaf itself is not read here (getBatch reads it later, in file order).
     if (this.depth < 1 || this.depth > 64) throw new CorruptFileError(`bad tree depth ${this.depth}`);
     for (let hops = 1; hops < this.depth; hops++) {
@@ -530,6 +550,11 @@ export class LmdbReader implements RawReader {
           lo = mid + 1;
         } else hi = mid - 1;
       }
+      if (cursor !== undefined && hops === this.depth - 1) {
+        cursor.parentBound.copy(cursor.bound);
+        cursor.parent = pgno;
+        cursor.child = child;
+      }
       // The next child's separator bounds the keys of this subtree; the deepest one counts.
       if (bound !== undefined && child + 1 < count) {
         const next = this.node(b, p, child + 1);
@@ -538,6 +563,36 @@ export class LmdbReader implements RawReader {
       pgno = this.childPage(b, this.node(b, p, child));
     }
     return pgno;
+  }
+
+  /**
+   * The leaf for a key at or past the cursor's leaf bound: from the parent page when the key
+   * is still below the parent's bound, else from the root.
+   */
+  private nextLeaf(key: Uint8Array, ko: number, kl: number, cursor: TreeCursor): number {
+    const parent = cursor.parent;
+    if (parent < 0 || !cursor.parentBound.below(key, ko, kl)) return this.leafOf(key, ko, kl, cursor);
+    const p = this.page(parent);
+    const b = this.src.buf;
+    const count = this.numKeys(b, p);
+    // The last child whose separator key <= key: past the current one, as the key is.
+    let lo = cursor.child + 1;
+    let hi = count - 1;
+    let child = cursor.child;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const n = this.node(b, p, mid);
+      if (compareAt(key, ko, kl, b, n + NODESIZE, u16(b, n + 6)) >= 0) {
+        child = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    cursor.child = child;
+    if (child + 1 < count) {
+      const next = this.node(b, p, child + 1);
+      cursor.bound.set(b, next + NODESIZE, u16(b, next + 6));
+    } else cursor.bound.copy(cursor.parentBound);
+    return this.childPage(b, this.node(b, p, child));
   }
 
   /** The offset in b of the key's node in leaf page pgno (at offset p of b), or -1. */
