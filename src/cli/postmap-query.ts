@@ -163,16 +163,20 @@ function firstTableBatch(
 ): { index: Int32Array; answers: BatchAnswers } | undefined {
   const lines = starts.length;
   const index = new Int32Array(lines).fill(-1);
-  const bytes = Buffer.allocUnsafe(buf.length + 1);
   const off = new Uint32Array(lines);
   const len = new Uint32Array(lines);
   const fold = ctx.flags.foldCase;
   let count = 0;
   let used = 0;
   if (isAscii(buf)) {
-    // The usual case, with native string operations instead of a loop over every byte: the
-    // keys keep their places in `bytes`, and each key's newline becomes its NUL.
-    if (fold) bytes.write(buf.toString('latin1').toLowerCase(), 0, 'latin1');
+    // The usual case, without a copy when no key needs folding (the batch's own bytes), else
+    // with native string operations instead of a loop over every byte: the keys keep their
+    // places in `bytes`, and each key's newline becomes its NUL.
+    const inPlace = (!fold || !hasUpperCase(buf)) && (lines === 0 || ends[lines - 1]! < buf.length);
+    const bytes = inPlace ? buf : Buffer.allocUnsafe(buf.length + 1);
+    if (inPlace) {
+      // The newlines become NULs; the lines are [starts[j], ends[j]) without them anyway.
+    } else if (fold) bytes.write(buf.toString('latin1').toLowerCase(), 0, 'latin1');
     else buf.copy(bytes);
     for (let j = 0; j < lines; j++) {
       const s = starts[j]!;
@@ -186,6 +190,7 @@ function firstTableBatch(
     }
     return lookupFirst(table, { bytes, off, len, count }, index);
   }
+  const bytes = Buffer.allocUnsafe(buf.length + 1);
   for (let j = 0; j < lines; j++) {
     const s = starts[j]!;
     const e = ends[j]!;
@@ -209,6 +214,12 @@ function firstTableBatch(
     used += e - s + 1;
   }
   return lookupFirst(table, { bytes, off, len, count }, index);
+}
+
+/** True when some byte is an ASCII capital letter. */
+function hasUpperCase(buf: Uint8Array): boolean {
+  for (let i = 0; i < buf.length; i++) if (buf[i]! - 65 < 26 && buf[i]! >= 65) return true;
+  return false;
 }
 
 function lookupFirst(

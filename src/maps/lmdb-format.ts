@@ -15,6 +15,8 @@ import { CorruptFileError, type RawReader } from './raw-table.js';
 import { copyBytes, type EntryStore } from './entry-store.js';
 import {
   compareAt,
+  compareWords,
+  viewOf,
   put16,
   put32,
   u16,
@@ -300,6 +302,7 @@ export function writeLmdbFile(store: EntryStore, sink: FileSink): void {
 /** The exclusive upper bound of the keys of a leaf page (none: the leaf is the last one). */
 class LeafBound {
   private key = Buffer.alloc(LMDB_MAX_KEY + 1);
+  private keyView = viewOf(this.key);
   private len = -1;
 
   clear(): void {
@@ -307,7 +310,10 @@ class LeafBound {
   }
 
   set(b: Uint8Array, off: number, len: number): void {
-    if (len > this.key.length) this.key = Buffer.alloc(len);
+    if (len > this.key.length) {
+      this.key = Buffer.alloc(len);
+      this.keyView = viewOf(this.key);
+    }
     copyBytes(b, off, this.key, 0, len);
     this.len = len;
   }
@@ -320,6 +326,11 @@ class LeafBound {
   /** True when the key sorts before the bound. */
   below(k: Uint8Array, ko: number, kl: number): boolean {
     return this.len < 0 || compareAt(k, ko, kl, this.key, 0, this.len) < 0;
+  }
+
+  /** below() for a key in a DataView. */
+  belowView(k: DataView, ko: number, kl: number): boolean {
+    return this.len < 0 || compareWords(k, ko, kl, this.keyView, 0, this.len) < 0;
   }
 }
 
@@ -468,11 +479,14 @@ export class LmdbReader implements RawReader {
     let skip = 0;
     let first = 0;
     let lo = 0;
+    const keyView = viewOf(bytes);
+    let pageBuf = w.buf;
+    let pageView = viewOf(pageBuf);
     for (let x = 0; x < n; x++) {
       const j = order[x]!;
       const ko = off[j]!;
       const kl = len[j]!;
-      if (pgno < 0 || bound.below(bytes, ko, kl) === false) {
+      if (pgno < 0 || bound.belowView(keyView, ko, kl) === false) {
         const leaf = pgno < 0 ? this.leafOf(bytes, ko, kl, cursor) : this.nextLeaf(bytes, ko, kl, cursor);
         if (leaf !== pgno) {
           pgno = leaf;
@@ -490,13 +504,24 @@ export class LmdbReader implements RawReader {
         }
       }
       const b = w.buf;
-      if (kl < skip || compareAt(bytes, ko, skip, b, first, skip) !== 0) continue;
+      if (b !== pageBuf) {
+        pageBuf = b;
+        pageView = viewOf(b);
+      }
+      if (kl < skip || compareWords(keyView, ko, skip, pageView, first, skip) !== 0) continue;
       let hi = count - 1;
       let node = -1;
       while (lo <= hi) {
         const mid = (lo + hi) >> 1;
         const nd = this.node(b, p, mid);
-        const c = compareAt(bytes, ko + skip, kl - skip, b, nd + NODESIZE + skip, u16(b, nd + 6) - skip);
+        const c = compareWords(
+          keyView,
+          ko + skip,
+          kl - skip,
+          pageView,
+          nd + NODESIZE + skip,
+          u16(b, nd + 6) - skip,
+        );
         if (c === 0) {
           node = nd;
           lo = mid;
