@@ -144,7 +144,8 @@ export async function forEachStdinBatch(max: number, fn: (buf: Buffer) => Promis
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EAGAIN')
         return streamBatches(max, fn, buf.subarray(0, used));
-      if ((err as NodeJS.ErrnoException).code === 'EOF') break;
+      // A closed standard input reads as empty (Postfix sees end of file).
+      if (['EOF', 'EBADF'].includes((err as NodeJS.ErrnoException).code ?? '')) break;
       throw err;
     }
     if (n === 0) break;

@@ -173,11 +173,9 @@ function firstTableBatch(
     // with native string operations instead of a loop over every byte: the keys keep their
     // places in `bytes`, and each key's newline becomes its NUL.
     const inPlace = (!fold || !hasUpperCase(buf)) && (lines === 0 || ends[lines - 1]! < buf.length);
+    // In place, the newlines become NULs: the lines are [starts[j], ends[j]) without them.
     const bytes = inPlace ? buf : Buffer.allocUnsafe(buf.length + 1);
-    if (inPlace) {
-      // The newlines become NULs; the lines are [starts[j], ends[j]) without them anyway.
-    } else if (fold) bytes.write(buf.toString('latin1').toLowerCase(), 0, 'latin1');
-    else buf.copy(bytes);
+    if (!inPlace) bytes.write(buf.toString('latin1').toLowerCase(), 0, 'latin1');
     for (let j = 0; j < lines; j++) {
       const s = starts[j]!;
       const e = ends[j]!;
