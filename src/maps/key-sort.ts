@@ -10,7 +10,7 @@
  * keys share, then the rest of the bytes for keys alike in those 8 (runs are short in
  * practice). Linear time: a comparison sort of a million keys costs more than a whole build.
  * `same`, when given (n bytes, zero), gets same[k] = 1 when the k-th key in order equals the
- * one before it.
+ * one before it; `shared`, when the caller knows it, is how many leading bytes all keys share.
  */
 export function sortKeys(
   buf: Uint8Array,
@@ -18,12 +18,13 @@ export function sortKeys(
   klen: Uint32Array,
   n: number,
   same?: Uint8Array,
+  shared?: number,
 ): Uint32Array {
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   if (n < 2) return order;
   // Bytes every key shares (such as "user" in user1@..., user2@...) decide nothing: skip them.
-  const common = commonPrefix(buf, koff, klen, n);
+  const common = shared ?? commonPrefix(buf, koff, klen, n);
   // The next 8 bytes as two big-endian words, zero-padded (zero sorts first, as memcmp's
   // shorter-first rule and a trailing NUL do). They travel with the entries through the
   // passes, so every pass reads memory in order.

@@ -22,6 +22,8 @@ export interface PlainEntries {
   readonly klen: Uint32Array;
   readonly voff: Uint32Array;
   readonly vlen: Uint32Array;
+  /** How many leading bytes all keys share. */
+  readonly common: number;
 }
 
 function isSpace(c: number): boolean {
@@ -41,6 +43,9 @@ export class PlainParser {
   private n = 0;
   /** Where the next line starts. */
   private p = 0;
+  /** How many leading bytes all keys so far share with the first (for the sort). */
+  private common = -1;
+  private first = 0;
   /** False once the source turned out not to be plain. */
   plain = true;
 
@@ -82,7 +87,7 @@ export class PlainParser {
   /** Parses lines from this.p up to `end` (a line start, or the end of the source). */
   private parse(buf: Buffer, end: number): boolean {
     const fold = this.fold;
-    let { koff, klen, voff, vlen, n, p } = this;
+    let { koff, klen, voff, vlen, n, p, common, first } = this;
     while (p < end) {
       let c = buf[p]!;
       if (c === 10) {
@@ -119,6 +124,15 @@ export class PlainParser {
         this.resize(this.cap * 2);
         ({ koff, klen, voff, vlen } = this);
       }
+      if (common < 0) {
+        common = ke - ks;
+        first = ks;
+      } else {
+        const m = common < ke - ks ? common : ke - ks;
+        let j = 0;
+        while (j < m && buf[ks + j] === buf[first + j]) j++;
+        common = j;
+      }
       koff[n] = ks;
       klen[n] = ke - ks;
       voff[n] = vs;
@@ -127,6 +141,8 @@ export class PlainParser {
     }
     this.n = n;
     this.p = p;
+    this.common = common;
+    this.first = first;
     return true;
   }
 
@@ -134,7 +150,7 @@ export class PlainParser {
   entries(buf: Buffer): PlainEntries | undefined {
     if (!this.plain) return undefined;
     const { koff, klen, voff, vlen, n: count } = this;
-    return { buf, count, koff, klen, voff, vlen };
+    return { buf, count, koff, klen, voff, vlen, common: Math.max(0, this.common) };
   }
 }
 
@@ -165,7 +181,7 @@ export interface SortedEntries {
 /** Entry indexes in key order (memcmp, shorter first on a tie; equal keys in source order). */
 export function sortPlainEntries(e: PlainEntries): SortedEntries {
   const same = new Uint8Array(e.count);
-  return { order: sortKeys(e.buf, e.koff, e.klen, e.count, same), same };
+  return { order: sortKeys(e.buf, e.koff, e.klen, e.count, same, e.common), same };
 }
 
 /** The duplicates' entry indexes in source order (for Postfix's warnings). */
