@@ -257,13 +257,13 @@ export async function readWithSpare(
     let used = 0;
     if (progress !== undefined) {
       // Reads ahead: chunk k+1 is on its way while chunk k is handed to `progress`.
-      let next = buf.length > 1 ? fh.read(buf, 0, Math.min(buf.length - 1, CHUNK), 0) : undefined;
+      let next = buf.length > 1 ? fh.read(buf, 0, Math.min(buf.length - 1, CHUNK), null) : undefined;
       while (next !== undefined) {
         const { bytesRead } = await next;
         if (bytesRead === 0) break;
         used += bytesRead;
         const room = buf.length - 1 - used;
-        next = room > 0 ? fh.read(buf, used, Math.min(room, CHUNK), used) : undefined;
+        next = room > 0 ? fh.read(buf, used, Math.min(room, CHUNK), null) : undefined;
         progress(buf, used, false);
       }
     }
@@ -272,7 +272,7 @@ export async function readWithSpare(
       if (room === 0) {
         // Full as far as stat() said: see whether the file grew while we read it.
         const probe = Buffer.allocUnsafe(1 << 16);
-        const { bytesRead } = await fh.read(probe, 0, probe.length, used);
+        const { bytesRead } = await fh.read(probe, 0, probe.length, null);
         if (bytesRead === 0) break;
         const bigger = Buffer.allocUnsafe(buf.length * 2 + bytesRead);
         buf.copy(bigger, 0, 0, used);
@@ -281,7 +281,7 @@ export async function readWithSpare(
         buf = bigger;
         continue;
       }
-      const { bytesRead } = await fh.read(buf, used, Math.min(room, CHUNK), used);
+      const { bytesRead } = await fh.read(buf, used, Math.min(room, CHUNK), null);
       if (bytesRead === 0) break;
       used += bytesRead;
     }
