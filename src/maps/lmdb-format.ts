@@ -600,14 +600,23 @@ export class LmdbReader implements RawReader {
     const p = this.page(parent);
     const b = this.src.buf;
     const count = this.numKeys(b, p);
-    // The last child whose separator key <= key: past the current one, as the key is.
-    let lo = cursor.child + 1;
-    let hi = count - 1;
-    let child = cursor.child;
+    // The last child whose separator key <= key: past the current one, as the key is (it is at
+    // or past the next child's separator, the bound). Usually a few children on: gallop first.
+    const sepAtOrBelow = (i: number): boolean => {
+      const n = this.node(b, p, i);
+      return compareAt(key, ko, kl, b, n + NODESIZE, u16(b, n + 6)) >= 0;
+    };
+    let child = Math.min(cursor.child + 1, count - 1);
+    let step = 1;
+    while (child + step < count && sepAtOrBelow(child + step)) {
+      child += step;
+      step *= 2;
+    }
+    let lo = child + 1;
+    let hi = Math.min(child + step, count) - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      const n = this.node(b, p, mid);
-      if (compareAt(key, ko, kl, b, n + NODESIZE, u16(b, n + 6)) >= 0) {
+      if (sepAtOrBelow(mid)) {
         child = mid;
         lo = mid + 1;
       } else hi = mid - 1;
