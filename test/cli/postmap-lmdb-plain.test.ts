@@ -114,7 +114,12 @@ test('lmdb -q - on a three-level tree: answers match Postfix on both files', (t)
   assert.equal(readFileSync(join(ourDir, 'deep.lmdb')).readUInt16LE(4096 + 94), 3);
   for (const stride of [3, 37, 401]) {
     const keys: string[] = [];
-    for (let i = 0; i < 21000; i += stride) keys.push(`key${i}`, `KEY${i}`, `key${i}x`);
+    // Capital letters make postmap fold a copy of the keys; without any (stride 37) it looks
+    // them up in place in the input buffer.
+    for (let i = 0; i < 21000; i += stride) {
+      keys.push(`key${i}`, `key${i}x`);
+      if (stride !== 37) keys.push(`KEY${i}`);
+    }
     keys.push('zzz', '0');
     const input = keys.join('\n') + '\n';
     const rq = real(['-q', '-', 'lmdb:deep'], input);
@@ -122,6 +127,6 @@ test('lmdb -q - on a three-level tree: answers match Postfix on both files', (t)
     assert.equal(ours(['-q', '-', 'lmdb:deep'], input).stdout, rq.stdout);
     // Outpost reading the file Postfix wrote (pages in Postfix's order).
     assert.equal(ourPostmap(['-q', '-', 'lmdb:deep'], box.conf, realDir, input).stdout, rq.stdout);
-    assert.ok(rq.stdout.split('\n').length > (2 * 20000) / stride);
+    assert.ok(rq.stdout.split('\n').length > 20000 / stride);
   }
 });
