@@ -5,8 +5,8 @@
 // "Plain" means every line is a comment, blank, or `key<whitespace>value` where the key has
 // no quote or backslash and does not end in ':', with no continuation lines (and, with
 // smtputf8_enable, an all-ASCII file). Those are the lines for which the general parser
-// (source.ts) gives no warning and folding is ASCII-only. On anything else parsePlainSource()
-// returns undefined before it has changed anything but the case of keys already accepted
+// (source.ts) gives no warning and folding is ASCII-only. On anything else PlainParser stops
+// (entries() is undefined) before it has changed anything but the case of keys already accepted
 // (folding is idempotent, and no warning of the general parser shows those keys), and the
 // caller takes the general path.
 import { isAscii } from 'node:buffer';
@@ -152,18 +152,6 @@ export class PlainParser {
     const { koff, klen, voff, vlen, n: count } = this;
     return { buf, count, koff, klen, voff, vlen, common: Math.max(0, this.common) };
   }
-}
-
-/** Parses bytes [0, end) of buf when the source is plain (see above); undefined otherwise. */
-export function parsePlainSource(
-  buf: Buffer,
-  end: number,
-  fold: boolean,
-  utf8: boolean,
-): PlainEntries | undefined {
-  const parser = new PlainParser(fold, utf8);
-  parser.feed(buf, end, true);
-  return parser.entries(buf);
 }
 
 function grow(a: Uint32Array, size: number): Uint32Array {
