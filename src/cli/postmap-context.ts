@@ -1,5 +1,6 @@
 // What every postmap operation shares: parsed flags plus main.cf settings, batched stdout,
 // Postfix-style warnings, and reading keys from standard input.
+import { readSync } from 'node:fs';
 import type { OpenOptions } from '../maps/types.js';
 import { runningTool, type Flags } from './postmap-options.js';
 
@@ -127,11 +128,50 @@ export async function forEachStdinLine(fn: (line: string) => Promise<void> | voi
  * Calls fn with stdin in batches of whole lines (about `max` bytes each): every line in `buf`
  * ends with a newline except, at end of input, a last line without one. Output is buffered
  * anyway (Output), so answering a batch at a time changes nothing a reader of stdout can see
- * before end of input or 64 KiB of answers.
+ * before end of input or 64 KiB of answers. fn may overwrite the bytes of its batch.
+ *
+ * Standard input is read with blocking reads into one buffer (no stream chunks to join);
+ * a non-blocking descriptor (EAGAIN) continues through the stream.
  */
 export async function forEachStdinBatch(max: number, fn: (buf: Buffer) => Promise<void>): Promise<void> {
-  let parts: Buffer[] = [];
-  let size = 0;
+  // Pages of the buffer that no read reaches cost nothing.
+  let buf = Buffer.allocUnsafe(max + (1 << 16));
+  let used = 0;
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, buf, used, buf.length - used, null);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN')
+        return streamBatches(max, fn, buf.subarray(0, used));
+      // A closed standard input reads as empty (Postfix sees end of file).
+      if (['EOF', 'EBADF'].includes((err as NodeJS.ErrnoException).code ?? '')) break;
+      throw err;
+    }
+    if (n === 0) break;
+    used += n;
+    if (used < max) continue;
+    const cut = buf.lastIndexOf(10, used - 1) + 1;
+    if (cut === 0) {
+      // One line longer than a batch: make room for more of it.
+      const bigger = Buffer.allocUnsafe(buf.length * 2);
+      buf.copy(bigger, 0, 0, used);
+      buf = bigger;
+      max = bigger.length - (1 << 16);
+      continue;
+    }
+    const next = Buffer.allocUnsafe(buf.length);
+    buf.copy(next, 0, cut, used);
+    await fn(buf.subarray(0, cut));
+    buf = next;
+    used -= cut;
+  }
+  if (used > 0) await fn(buf.subarray(0, used));
+}
+
+async function streamBatches(max: number, fn: (buf: Buffer) => Promise<void>, first: Buffer): Promise<void> {
+  let parts: Buffer[] = first.length > 0 ? [Buffer.from(first)] : [];
+  let size = first.length;
   for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
     parts.push(chunk);
     size += chunk.length;

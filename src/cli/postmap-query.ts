@@ -1,5 +1,7 @@
 // postmap -q key, -q - and -s.
+import { isAscii } from 'node:buffer';
 import { CompiledTable, type BatchAnswers } from '../maps/compiled-table.js';
+import type { KeyBatch } from '../maps/byte-source.js';
 import { openTable } from '../maps/registry.js';
 import { TableError, type LookupTable } from '../maps/types.js';
 import {
@@ -161,12 +163,32 @@ function firstTableBatch(
 ): { index: Int32Array; answers: BatchAnswers } | undefined {
   const lines = starts.length;
   const index = new Int32Array(lines).fill(-1);
-  const bytes = Buffer.allocUnsafe(buf.length + 1);
   const off = new Uint32Array(lines);
   const len = new Uint32Array(lines);
   const fold = ctx.flags.foldCase;
   let count = 0;
   let used = 0;
+  if (isAscii(buf)) {
+    // The usual case, without a copy when no key needs folding (the batch's own bytes), else
+    // with native string operations instead of a loop over every byte: the keys keep their
+    // places in `bytes`, and each key's newline becomes its NUL.
+    const inPlace = (!fold || !hasUpperCase(buf)) && (lines === 0 || ends[lines - 1]! < buf.length);
+    // In place, the newlines become NULs: the lines are [starts[j], ends[j]) without them.
+    const bytes = inPlace ? buf : Buffer.allocUnsafe(buf.length + 1);
+    if (!inPlace) bytes.write(buf.toString('latin1').toLowerCase(), 0, 'latin1');
+    for (let j = 0; j < lines; j++) {
+      const s = starts[j]!;
+      const e = ends[j]!;
+      bytes[e] = 0;
+      if (e === s) continue;
+      index[j] = count;
+      off[count] = s;
+      len[count] = e - s;
+      count++;
+    }
+    return lookupFirst(table, { bytes, off, len, count }, index);
+  }
+  const bytes = Buffer.allocUnsafe(buf.length + 1);
   for (let j = 0; j < lines; j++) {
     const s = starts[j]!;
     const e = ends[j]!;
@@ -189,8 +211,35 @@ function firstTableBatch(
     count++;
     used += e - s + 1;
   }
+  return lookupFirst(table, { bytes, off, len, count }, index);
+}
+
+/**
+ * True when some byte of an ASCII buffer is a capital letter. Four bytes at a time where the
+ * buffer is aligned: with 0x80 set in every byte, subtracting 0x41 (0x5b) from each leaves
+ * 0x80 set exactly in the bytes >= 'A' (> 'Z'), with no borrow between bytes.
+ */
+function hasUpperCase(buf: Uint8Array): boolean {
+  let i = 0;
+  if (buf.byteOffset % 4 === 0) {
+    const words = new Int32Array(buf.buffer, buf.byteOffset, buf.length >>> 2);
+    for (let k = 0; k < words.length; k++) {
+      const x = words[k]! | 0x80808080;
+      if ((x - 0x41414141) & ~(x - 0x5b5b5b5b) & 0x80808080) return true;
+    }
+    i = words.length * 4;
+  }
+  for (; i < buf.length; i++) if (buf[i]! >= 65 && buf[i]! <= 90) return true;
+  return false;
+}
+
+function lookupFirst(
+  table: CompiledTable,
+  keys: KeyBatch,
+  index: Int32Array,
+): { index: Int32Array; answers: BatchAnswers } | undefined {
   try {
-    return { index, answers: table.lookupBatchBytes({ bytes, off, len, count }) };
+    return { index, answers: table.lookupBatchBytes(keys) };
   } catch (err) {
     if (err instanceof TableError) return undefined;
     throw err;

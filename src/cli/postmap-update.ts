@@ -7,6 +7,8 @@ import { CompiledTable, type CompiledFormat } from '../maps/compiled-table.js';
 import { formats as hashFormats } from '../maps/hash.js';
 import { format as cdbFormat } from '../maps/cdb.js';
 import { format as lmdbFormat } from '../maps/lmdb.js';
+import { buildPlainLmdb, PlainParser, type PlainEntries } from '../maps/lmdb-bulk.js';
+import { writeFileAtomic } from '../maps/atomic-file.js';
 import { DRIVER_MODULES } from '../maps/registry.js';
 import { parseAliasSource } from '../maps/alias-source.js';
 import { parseSource, readWithSpare } from '../maps/source.js';
@@ -71,15 +73,23 @@ export async function buildOne(ctx: Context, arg: string): Promise<void> {
   if (type === 'proxy') throw new Fatal("can't create maps via the proxy service");
   let source: Buffer;
   let st;
+  let plain: PlainParser | undefined;
   try {
     st = await stat(name);
     if (st.isDirectory()) throw Object.assign(new Error('dir'), { code: 'EISDIR' });
-    source = await readWithSpare(name);
+    // lmdb from a plain source: parsed while the file is being read (lmdb-bulk.ts).
+    plain =
+      BUILDABLE[type] === lmdbFormat && !ctx.aliases
+        ? new PlainParser(ctx.flags.foldCase, ctx.utf8)
+        : undefined;
+    source = await readWithSpare(name, plain && ((buf, avail, last) => plain!.feed(buf, avail, last)));
   } catch (err) {
     throw new Fatal(`open ${name}: ${strerror(err)}`);
   }
   const format = buildFormat(type);
   const options = { ...buildOptions(ctx), ...(await fileAttributes(ctx, name, st)) };
+  const entries = plain?.entries(source);
+  if (entries !== undefined) return buildPlainLmdbSource(name, entries, options);
   if (ctx.aliases) {
     const builder = new TableBuilder(format, name, options);
     addFromSource(ctx, builder, source, name, source.length - 1);
@@ -132,10 +142,33 @@ export async function writeTable(builder: TableBuilder, options: BuildOptions): 
   try {
     await builder.write(options);
   } catch (err) {
-    if (err instanceof RangeError) {
-      throw new Fatal(`error updating ${builder.format.type}:${builder.name}: ${err.message}`);
-    }
-    throw new Fatal(`open database ${builder.name}${builder.format.suffix}: ${strerror(err)}`);
+    throw writeError(builder.format, builder.name, err);
+  }
+}
+
+function writeError(format: CompiledFormat, name: string, err: unknown): Fatal {
+  if (err instanceof RangeError) return new Fatal(`error updating ${format.type}:${name}: ${err.message}`);
+  return new Fatal(`open database ${name}${format.suffix}: ${strerror(err)}`);
+}
+
+/**
+ * `postmap lmdb:name` for a plain source (lmdb-bulk.ts): the same file, warnings and errors
+ * as the general path, in about half the time.
+ */
+function buildPlainLmdbSource(name: string, entries: PlainEntries, options: BuildOptions): void {
+  const attrs = {
+    mode: options.mode ?? 0o644,
+    ...(options.owner !== undefined ? { owner: options.owner } : {}),
+  };
+  try {
+    buildPlainLmdb(entries, {
+      nul: options.nulTerminated ?? lmdbFormat.defaultNul,
+      duplicates: options.duplicates ?? 'warn',
+      duplicate: (key) => warn(lmdbFormat.duplicateWarning(name, key)),
+      writeFile: (write) => writeFileAtomic(name + lmdbFormat.suffix, attrs, write),
+    });
+  } catch (err) {
+    throw writeError(lmdbFormat, name, err);
   }
 }
 

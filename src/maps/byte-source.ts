@@ -281,3 +281,34 @@ export function compareAt(
   }
   return al - bl;
 }
+
+/**
+ * compareAt() four bytes at a time (big-endian words compare as memcmp does): for the hot
+ * searches of batch lookups, where keys often share their first ten or twenty bytes.
+ */
+export function compareWords(
+  a: DataView,
+  ao: number,
+  al: number,
+  b: DataView,
+  bo: number,
+  bl: number,
+): number {
+  const n = al < bl ? al : bl;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const x = a.getUint32(ao + i);
+    const y = b.getUint32(bo + i);
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  for (; i < n; i++) {
+    const d = a.getUint8(ao + i) - b.getUint8(bo + i);
+    if (d !== 0) return d;
+  }
+  return al - bl;
+}
+
+/** A DataView of a whole byte array. */
+export function viewOf(b: Uint8Array): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}

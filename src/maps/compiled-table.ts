@@ -201,14 +201,19 @@ export class CompiledTable implements LookupTable {
     if (snap === undefined) throw new TableError(`table ${this.spec()} is closed`, this.spec());
     const m = keys.count;
     const reader = snap.reader;
-    // Answers for keys [from, to) in one form, indexed from `from`.
-    const batch = (from: number, to: number, withNul: boolean): BatchAnswers => {
+    // All answers go straight into `out` (key j at index j); values are about as long as keys.
+    const out = new BatchAnswers(m, keys.bytes.length);
+    // Answers for keys [from, to) in one form, into `ans` at index j - base.
+    const batch = (from: number, to: number, withNul: boolean, ans: BatchAnswers, base: number): void => {
       const n = Math.max(0, to - from);
-      const ans = new BatchAnswers(n);
       const len = keys.len.slice(from, from + n);
       if (withNul) for (let j = 0; j < n; j++) len[j]!++;
       const sub = { bytes: keys.bytes, off: keys.off.subarray(from, from + n), len, count: n };
-      const hit = ans.hit;
+      const shift = from - base;
+      const hit =
+        shift === 0
+          ? ans.hit
+          : (j: number, b: Uint8Array, o: number, l: number) => ans.hit(j + shift, b, o, l);
       if (reader.getBatch !== undefined) reader.getBatch(sub, hit);
       else {
         for (let j = 0; j < n; j++) {
@@ -216,13 +221,11 @@ export class CompiledTable implements LookupTable {
           if (v !== undefined) hit(j, v, 0, v.length);
         }
       }
-      return ans;
     };
     try {
       // While the trailing-NUL form is open, the first keys go one by one, as in lookupSync():
       // usually the first key found settles it, and one pass in that form answers the rest.
       let j = 0;
-      const single = new BatchAnswers(Math.min(m, SINGLE_KEYS));
       for (; j < m && j < SINGLE_KEYS && this.nul === 'both'; j++) {
         const plain = keys.bytes.subarray(keys.off[j]!, keys.off[j]! + keys.len[j]!);
         let v = reader.get(Buffer.from(keys.bytes.subarray(keys.off[j]!, keys.off[j]! + keys.len[j]! + 1)));
@@ -231,31 +234,27 @@ export class CompiledTable implements LookupTable {
           v = reader.get(Buffer.from(plain));
           if (v !== undefined) this.nul = 'without';
         }
-        if (v !== undefined) single.hit(j, v, 0, v.length);
+        if (v !== undefined) out.hit(j, v, 0, v.length);
       }
-      let rest: BatchAnswers;
-      if (j === m) return single;
-      if (this.nul !== 'both') rest = batch(j, m, this.nul === 'with');
+      if (j === m) return out;
+      if (this.nul !== 'both') batch(j, m, this.nul === 'with', out, 0);
       else {
         // Still open: with NUL for all, then without NUL up to the first hit with NUL.
-        const withNul = batch(j, m, true);
+        const withNul = new BatchAnswers(m - j);
+        batch(j, m, true, withNul, j);
         const f = j + withNul.firstFound(m - j);
-        const without = batch(j, f, false);
+        const without = new BatchAnswers(f - j);
+        batch(j, f, false, without, j);
         const k = j + without.firstFound(f - j);
-        rest = new BatchAnswers(m - j);
         if (k < f) {
           this.nul = 'without';
-          rest.copyFrom(without, 0, k - j, f - j);
-          rest.copyFrom(batch(f, m, false), f - j, f - j, m - j);
+          out.copyFrom(without, j, k, f);
+          batch(f, m, false, out, 0);
         } else {
           if (f < m) this.nul = 'with';
-          rest.copyFrom(withNul, 0, f - j, m - j);
+          out.copyFrom(withNul, j, f, m);
         }
       }
-      if (j === 0) return rest;
-      const out = new BatchAnswers(m);
-      out.copyFrom(single, 0, 0, j);
-      out.copyFrom(rest, j, j, m);
       return out;
     } catch (err) {
       throw this.wrap(err);
@@ -318,10 +317,12 @@ export class BatchAnswers {
   readonly found: Uint8Array;
   readonly off: Uint32Array;
   readonly len: Uint32Array;
-  bytes: Buffer = Buffer.allocUnsafe(1 << 16);
+  bytes: Buffer;
   private used = 0;
 
-  constructor(n: number) {
+  /** `bytes`: a guess of the size of all values (the buffer grows when it was wrong). */
+  constructor(n: number, bytes = 1 << 16) {
+    this.bytes = Buffer.allocUnsafe(Math.max(bytes, 1 << 12));
     this.found = new Uint8Array(n);
     this.off = new Uint32Array(n);
     this.len = new Uint32Array(n);

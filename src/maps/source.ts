@@ -238,12 +238,35 @@ export async function parseSourceFile(
   return buf;
 }
 
-/** File content plus one spare byte (content = buf.subarray(0, buf.length - 1)). */
-export async function readWithSpare(path: string): Promise<Buffer> {
+/** Bytes per read of a source file. */
+const CHUNK = 1 << 22;
+
+/**
+ * File content plus one spare byte (content = buf.subarray(0, buf.length - 1)). `progress`,
+ * when given, sees the bytes as they arrive: called with the buffer and how many bytes of it
+ * are read after each chunk (while the next chunk is being read), and once more at the end
+ * with `last` true.
+ */
+export async function readWithSpare(
+  path: string,
+  progress?: (buf: Buffer, avail: number, last: boolean) => void,
+): Promise<Buffer> {
   const fh = await open(path, 'r');
   try {
     let buf = Buffer.allocUnsafe((await fh.stat()).size + 1);
     let used = 0;
+    if (progress !== undefined) {
+      // Reads ahead: chunk k+1 is on its way while chunk k is handed to `progress`.
+      let next = buf.length > 1 ? fh.read(buf, 0, Math.min(buf.length - 1, CHUNK), null) : undefined;
+      while (next !== undefined) {
+        const { bytesRead } = await next;
+        if (bytesRead === 0) break;
+        used += bytesRead;
+        const room = buf.length - 1 - used;
+        next = room > 0 ? fh.read(buf, used, Math.min(room, CHUNK), null) : undefined;
+        progress(buf, used, false);
+      }
+    }
     for (;;) {
       const room = buf.length - 1 - used;
       if (room === 0) {
@@ -258,12 +281,14 @@ export async function readWithSpare(path: string): Promise<Buffer> {
         buf = bigger;
         continue;
       }
-      const { bytesRead } = await fh.read(buf, used, Math.min(room, 1 << 22), null);
+      const { bytesRead } = await fh.read(buf, used, Math.min(room, CHUNK), null);
       if (bytesRead === 0) break;
       used += bytesRead;
     }
     buf[used] = 0;
-    return buf.subarray(0, used + 1);
+    const out = buf.subarray(0, used + 1);
+    progress?.(out, used, true);
+    return out;
   } finally {
     await fh.close();
   }
