@@ -196,14 +196,7 @@ export class EntryStore {
         return 'replaced';
       }
     }
-    this.ensureRoom();
-    const i = this.count++;
-    this.seg[i] = seg;
-    this.keyOff[i] = koff;
-    this.keyLen[i] = klen;
-    this.valOff[i] = voff;
-    this.valLen[i] = vlen;
-    this.hash[i] = h;
+    const i = this.push(seg, koff, klen, voff, vlen, h);
     slots[2 * s] = h;
     slots[2 * s + 1] = i + 1;
     if (this.count * 2 > this.slotCount) this.rehash();
@@ -216,6 +209,12 @@ export class EntryStore {
    * than an index probe per entry (a random memory access into a table of millions of slots).
    */
   append(seg: number, koff: number, klen: number, voff: number, vlen: number, h: number): void {
+    this.push(seg, koff, klen, voff, vlen, h);
+    this.indexed = false;
+  }
+
+  /** Stores a new entry at the end; returns its index. */
+  private push(seg: number, koff: number, klen: number, voff: number, vlen: number, h: number): number {
     this.ensureRoom();
     const i = this.count++;
     this.seg[i] = seg;
@@ -224,7 +223,7 @@ export class EntryStore {
     this.valOff[i] = voff;
     this.valLen[i] = vlen;
     this.hash[i] = h;
-    this.indexed = false;
+    return i;
   }
 
   private reindex(): void {
