@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Benchmark: how fast do Outpost and real Postfix ACCEPT mail over SMTP, durably?
 //
-//   node bench/smtp-accept.mjs [--messages N] [--sessions S] [--size BYTES] [--only outpost|postfix]
+//   node bench/smtp-accept.mjs [--messages N] [--sessions S] [--size BYTES] [--rounds R]
+//                              [--only outpost|postfix]
 //
 // Both servers run on this machine with a durable queue (every 250 means the message is on
 // disk), both told to put every message on hold (check_sender_access ... HOLD), so that only
@@ -9,6 +10,9 @@
 // The load comes from Postfix's smtp-source (Debian package postfix), the same client for both.
 // Reported: accepted messages/s, CPU ms per message (the server's whole process tree, from
 // /proc), idle and peak resident memory. Results are appended to bench/RESULTS.md.
+// With --rounds R the two servers run R times each, in alternating order (each run creates
+// and later deletes 10,000 files, which makes the file system's inode allocation slower for
+// whoever runs next for a while), and the ratios are the medians of the per-round ratios.
 // Needs root (Postfix's master runs as root and drops to the postfix user).
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import {
@@ -36,6 +40,7 @@ const MESSAGES = Number(opt('messages', '10000'));
 const SESSIONS = Number(opt('sessions', '20'));
 const SIZE = Number(opt('size', '4096'));
 const ONLY = opt('only', '');
+const ROUNDS = Number(opt('rounds', '1'));
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 const PAGE = Number(execFileSync('getconf', ['PAGESIZE']).toString().trim());
 
@@ -243,15 +248,29 @@ async function benchOutpost(base) {
   }
 }
 
-const base = mkdtempSync(join(tmpdir(), 'outpost-bench-'));
-// Postfix's daemons run as the postfix user and must be able to reach their directories.
-chmodSync(base, 0o755);
 const results = [];
-try {
-  if (ONLY !== 'postfix') results.push(await benchOutpost(join(base, 'outpost')));
-  if (ONLY !== 'outpost') results.push(await benchPostfix(join(base, 'postfix')));
-} finally {
-  if (!process.env.BENCH_KEEP) rmSync(base, { recursive: true, force: true });
+const rounds = [];
+for (let round = 0; round < ROUNDS; round++) {
+  const base = mkdtempSync(join(tmpdir(), 'outpost-bench-'));
+  // Postfix's daemons run as the postfix user and must be able to reach their directories.
+  chmodSync(base, 0o755);
+  const runs = [];
+  try {
+    const order = round % 2 === 0 ? ['outpost', 'postfix'] : ['postfix', 'outpost'];
+    for (const side of order) {
+      if (ONLY && ONLY !== side) continue;
+      runs.push(
+        side === 'outpost'
+          ? await benchOutpost(join(base, 'outpost'))
+          : await benchPostfix(join(base, 'postfix')),
+      );
+    }
+  } finally {
+    if (!process.env.BENCH_KEEP) rmSync(base, { recursive: true, force: true });
+  }
+  runs.sort((a, b) => (a.name === 'Outpost' ? -1 : b.name === 'Outpost' ? 1 : 0));
+  results.push(...runs.map((r) => ({ ...r, round: round + 1 })));
+  rounds.push(runs);
 }
 
 const fmt = (n, d = 1) => n.toFixed(d);
@@ -260,19 +279,30 @@ const lines = [
   '',
   `smtp-source -s ${SESSIONS} -m ${MESSAGES} -l ${SIZE}; durable queue; delivery off.`,
   '',
-  '| server | seconds | messages/s | CPU ms/message | idle RSS MiB | peak RSS MiB | messages in queue |',
-  '|---|---|---|---|---|---|---|',
+  '| round | server | seconds | messages/s | CPU ms/message | idle RSS MiB | peak RSS MiB | messages in queue |',
+  '|---|---|---|---|---|---|---|---|',
   ...results.map(
     (r) =>
-      `| ${r.name} | ${fmt(r.seconds, 2)} | ${fmt(r.rate)} | ${fmt(r.cpuMsPerMsg, 2)} | ${fmt(r.idleRss)} | ${fmt(r.peakRss)} | ${r.queued} |`,
+      `| ${r.round} | ${r.name} | ${fmt(r.seconds, 2)} | ${fmt(r.rate)} | ${fmt(r.cpuMsPerMsg, 2)} | ${fmt(r.idleRss)} | ${fmt(r.peakRss)} | ${r.queued} |`,
   ),
 ];
-const o = results.find((r) => r.name === 'Outpost');
-const p = results.find((r) => r.name !== 'Outpost');
-if (o && p) {
+const median = (xs) => {
+  const v = [...xs].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
+const pairs = rounds
+  .map((runs) => [runs.find((r) => r.name === 'Outpost'), runs.find((r) => r.name !== 'Outpost')])
+  .filter(([o, p]) => o && p);
+if (pairs.length > 0) {
+  const list = (f) => pairs.map(([o, p]) => fmt(f(o, p), 2) + 'x').join(', ');
+  const med = (f) => fmt(median(pairs.map(([o, p]) => f(o, p))), 2);
+  const rate = (o, p) => o.rate / p.rate;
+  const cpu = (o, p) => o.cpuMsPerMsg / p.cpuMsPerMsg;
+  const mem = (o, p) => o.peakRss / p.peakRss;
   lines.push(
     '',
-    `Ratios (Outpost / Postfix): rate ${fmt(o.rate / p.rate, 2)}x, CPU per message ${fmt(o.cpuMsPerMsg / p.cpuMsPerMsg, 2)}x, peak memory ${fmt(o.peakRss / p.peakRss, 2)}x.`,
+    `Ratios (Outpost / Postfix), median of ${pairs.length} round(s): rate ${med(rate)}x (${list(rate)}), ` +
+      `CPU per message ${med(cpu)}x (${list(cpu)}), peak memory ${med(mem)}x.`,
   );
 }
 lines.push('', '');
