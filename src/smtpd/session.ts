@@ -30,7 +30,7 @@ export interface Transaction {
   smtputf8: boolean;
   ret?: 'FULL' | 'HDRS';
   envid?: string;
-  /** Access table actions for this message (restrictions.ts): HOLD, DISCARD, PREPEND. */
+  /** Access table actions for this message (access-checks.ts): HOLD, DISCARD, PREPEND. */
   hold?: boolean;
   discard?: boolean;
   prepend?: string[];
