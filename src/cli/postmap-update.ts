@@ -7,7 +7,8 @@ import { CompiledTable, type CompiledFormat } from '../maps/compiled-table.js';
 import { formats as hashFormats } from '../maps/hash.js';
 import { format as cdbFormat } from '../maps/cdb.js';
 import { format as lmdbFormat } from '../maps/lmdb.js';
-import { buildPlainLmdb, PlainParser, type PlainEntries } from '../maps/lmdb-bulk.js';
+import { buildPlainLmdb, PlainParser, type PlainBuildOptions, type PlainEntries } from '../maps/lmdb-bulk.js';
+import { buildPlainCdb } from '../maps/cdb-bulk.js';
 import { writeFileAtomic } from '../maps/atomic-file.js';
 import { DRIVER_MODULES } from '../maps/registry.js';
 import { parseAliasSource } from '../maps/alias-source.js';
@@ -77,10 +78,12 @@ export async function buildOne(ctx: Context, arg: string): Promise<void> {
   try {
     st = await stat(name);
     if (st.isDirectory()) throw Object.assign(new Error('dir'), { code: 'EISDIR' });
-    // lmdb from a plain source: parsed while the file is being read (lmdb-bulk.ts).
+    // lmdb and cdb from a plain source: parsed while the file is being read (lmdb-bulk.ts,
+    // cdb-bulk.ts; cdb also wants the keys' hashes).
+    const bulk = BUILDABLE[type] === lmdbFormat || BUILDABLE[type] === cdbFormat;
     plain =
-      BUILDABLE[type] === lmdbFormat && !ctx.aliases
-        ? new PlainParser(ctx.flags.foldCase, ctx.utf8)
+      bulk && !ctx.aliases
+        ? new PlainParser(ctx.flags.foldCase, ctx.utf8, BUILDABLE[type] === cdbFormat)
         : undefined;
     source = await readWithSpare(name, plain && ((buf, avail, last) => plain!.feed(buf, avail, last)));
   } catch (err) {
@@ -89,7 +92,7 @@ export async function buildOne(ctx: Context, arg: string): Promise<void> {
   const format = buildFormat(type);
   const options = { ...buildOptions(ctx), ...(await fileAttributes(ctx, name, st)) };
   const entries = plain?.entries(source);
-  if (entries !== undefined) return buildPlainLmdbSource(name, entries, options);
+  if (entries !== undefined) return buildPlainSource(format, name, entries, options);
   if (ctx.aliases) {
     const builder = new TableBuilder(format, name, options);
     addFromSource(ctx, builder, source, name, source.length - 1);
@@ -152,23 +155,30 @@ function writeError(format: CompiledFormat, name: string, err: unknown): Fatal {
 }
 
 /**
- * `postmap lmdb:name` for a plain source (lmdb-bulk.ts): the same file, warnings and errors
- * as the general path, in about half the time.
+ * `postmap lmdb:name` or `cdb:name` for a plain source (lmdb-bulk.ts, cdb-bulk.ts): the same
+ * file, warnings and errors as the general path, in about half the time.
  */
-function buildPlainLmdbSource(name: string, entries: PlainEntries, options: BuildOptions): void {
+function buildPlainSource(
+  format: CompiledFormat,
+  name: string,
+  entries: PlainEntries,
+  options: BuildOptions,
+): void {
   const attrs = {
     mode: options.mode ?? 0o644,
     ...(options.owner !== undefined ? { owner: options.owner } : {}),
   };
+  const plain: PlainBuildOptions = {
+    nul: options.nulTerminated ?? format.defaultNul,
+    duplicates: options.duplicates ?? 'warn',
+    duplicate: (key) => warn(format.duplicateWarning(name, key)),
+    writeFile: (write) => writeFileAtomic(name + format.suffix, attrs, write),
+  };
   try {
-    buildPlainLmdb(entries, {
-      nul: options.nulTerminated ?? lmdbFormat.defaultNul,
-      duplicates: options.duplicates ?? 'warn',
-      duplicate: (key) => warn(lmdbFormat.duplicateWarning(name, key)),
-      writeFile: (write) => writeFileAtomic(name + lmdbFormat.suffix, attrs, write),
-    });
+    if (format === cdbFormat) buildPlainCdb(entries, plain);
+    else buildPlainLmdb(entries, plain);
   } catch (err) {
-    throw writeError(lmdbFormat, name, err);
+    throw writeError(format, name, err);
   }
 }
 

@@ -24,6 +24,8 @@ export interface PlainEntries {
   readonly vlen: Uint32Array;
   /** How many leading bytes all keys share. */
   readonly common: number;
+  /** The cdb hash of each key (without a NUL), when the parser was asked for it (cdb-bulk.ts). */
+  readonly hash: Uint32Array;
 }
 
 function isSpace(c: number): boolean {
@@ -40,6 +42,7 @@ export class PlainParser {
   private klen: Uint32Array = new Uint32Array(0);
   private voff: Uint32Array = new Uint32Array(0);
   private vlen: Uint32Array = new Uint32Array(0);
+  private hash: Uint32Array = new Uint32Array(0);
   private n = 0;
   /** Where the next line starts. */
   private p = 0;
@@ -49,9 +52,11 @@ export class PlainParser {
   /** False once the source turned out not to be plain. */
   plain = true;
 
+  /** `hashKeys`: also compute each key's cdb hash (djb: h = (h * 33) ^ byte) while parsing. */
   constructor(
     private readonly fold: boolean,
     private readonly utf8: boolean,
+    private readonly hashKeys = false,
   ) {}
 
   /**
@@ -82,12 +87,14 @@ export class PlainParser {
     this.klen = grow(this.klen, cap);
     this.voff = grow(this.voff, cap);
     this.vlen = grow(this.vlen, cap);
+    if (this.hashKeys) this.hash = grow(this.hash, cap);
   }
 
   /** Parses lines from this.p up to `end` (a line start, or the end of the source). */
   private parse(buf: Buffer, end: number): boolean {
     const fold = this.fold;
-    let { koff, klen, voff, vlen, n, p, common, first } = this;
+    const hashKeys = this.hashKeys;
+    let { koff, klen, voff, vlen, hash, n, p, common, first } = this;
     while (p < end) {
       let c = buf[p]!;
       if (c === 10) {
@@ -104,11 +111,22 @@ export class PlainParser {
         continue;
       }
       const ks = p;
-      for (; p < end; p++) {
-        c = buf[p]!;
-        if (c === 32 || (c >= 9 && c <= 13)) break;
-        if (c === 34 || c === 92) return false;
-        if (fold && c >= 65 && c <= 90) buf[p] = c + 32;
+      let h = 5381;
+      if (hashKeys) {
+        for (; p < end; p++) {
+          c = buf[p]!;
+          if (c === 32 || (c >= 9 && c <= 13)) break;
+          if (c === 34 || c === 92) return false;
+          if (fold && c >= 65 && c <= 90) buf[p] = c += 32;
+          h = ((h << 5) + h) ^ c;
+        }
+      } else {
+        for (; p < end; p++) {
+          c = buf[p]!;
+          if (c === 32 || (c >= 9 && c <= 13)) break;
+          if (c === 34 || c === 92) return false;
+          if (fold && c >= 65 && c <= 90) buf[p] = c + 32;
+        }
       }
       const ke = p;
       if (buf[ke - 1] === 58 /* : */) return false;
@@ -122,7 +140,7 @@ export class PlainParser {
       p++;
       if (n === this.cap) {
         this.resize(this.cap * 2);
-        ({ koff, klen, voff, vlen } = this);
+        ({ koff, klen, voff, vlen, hash } = this);
       }
       if (common < 0) {
         common = ke - ks;
@@ -137,6 +155,7 @@ export class PlainParser {
       klen[n] = ke - ks;
       voff[n] = vs;
       vlen[n] = ve - vs;
+      if (hashKeys) hash[n] = h;
       n++;
     }
     this.n = n;
@@ -149,8 +168,8 @@ export class PlainParser {
   /** The entries, once the whole source was fed; undefined when it was not plain. */
   entries(buf: Buffer): PlainEntries | undefined {
     if (!this.plain) return undefined;
-    const { koff, klen, voff, vlen, n: count } = this;
-    return { buf, count, koff, klen, voff, vlen, common: Math.max(0, this.common) };
+    const { koff, klen, voff, vlen, hash, n: count } = this;
+    return { buf, count, koff, klen, voff, vlen, hash, common: Math.max(0, this.common) };
   }
 }
 
