@@ -151,14 +151,14 @@ export class MailLog {
   }
 
   /** Format one line without writing it (tests and callers that batch use this). */
-  format(service: string, severity: Severity, message: string, when = new Date()): string {
+  format(service: string, severity: Severity, message: string, when?: Date): string {
     const prefix = severity === 'info' ? '' : `${severity}: `;
-    return `${syslogTime(when)} ${this.host} ${this.syslogName}/${service}[${process.pid}]: ${prefix}${message}\n`;
+    const stamp = when === undefined ? currentSyslogTime() : syslogTime(when);
+    return `${stamp} ${this.host} ${this.syslogName}/${service}[${process.pid}]: ${prefix}${message}\n`;
   }
 
   log(service: string, severity: Severity, message: string): void {
-    const prefix = severity === 'info' ? '' : `${severity}: `;
-    const line = `${currentSyslogTime()} ${this.host} ${this.syslogName}/${service}[${process.pid}]: ${prefix}${message}\n`;
+    const line = this.format(service, severity, message);
     if (this.file) writerFor(this.file).push(line);
     else process.stdout.write(line);
   }

@@ -33,9 +33,6 @@ export interface SmtpService {
   readonly sessionCount: number;
 }
 
-/** Parameters whose empty default means something ("local_recipient_maps =" turns the check off). */
-const EMPTY_IS_A_VALUE = new Set(['local_recipient_maps']);
-
 /**
  * smtpd settings for one service's configuration. A value set in main.cf or by -o counts even
  * when empty, as in Postfix ("smtpd_relay_restrictions =" means no relay list, not the
@@ -45,7 +42,7 @@ export function smtpdSettingsFor(config: DaemonConfig): SmtpdSettings {
   try {
     return settingsFromParams((n) => {
       const v = config.get(n);
-      return v !== '' || config.isSet(n) || EMPTY_IS_A_VALUE.has(n) ? v : undefined;
+      return v !== '' || config.isSet(n) ? v : undefined;
     });
   } catch (err) {
     if (err instanceof SmtpdConfigError) throw new ConfigError(err.message);

@@ -11,47 +11,23 @@ import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasPostfix, needPeer } from '../helpers/peers.js';
 import { makeSandbox, ourPostmap, realPostmap, writeSource } from '../maps/helpers.js';
+import { plainCorpus } from './plain-corpus.js';
 import { buildFromSource, type BuildOptions } from '../../src/maps/compiled-build.js';
 import { format as cdbFormat } from '../../src/maps/cdb.js';
 import { PlainParser } from '../../src/maps/lmdb-bulk.js';
-
-// Deterministic pseudo-random corpus: case variants of earlier keys (duplicates after
-// folding, some of them several times), keys that are prefixes of others, keys with ':'
-// inside, values longer than copyBytes()'s loop, comments, blank lines, tabs, trailing
-// blanks and CRLF.
-function corpus(): { source: string; keys: string[] } {
-  let seed = 11;
-  const rand = (n: number): number => {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    return seed % n;
-  };
-  const lines: string[] = ['# plain source', ''];
-  const keys: string[] = [];
-  for (let i = 0; i < 4000; i++) {
-    const r = rand(10);
-    let key: string;
-    if (r < 3) key = `user${rand(500)}@Domain${rand(7)}.example.com`;
-    else if (r < 5) key = `prefix${rand(300)}`;
-    else if (r < 6) key = `a:b${rand(50)}`;
-    else if (r < 7 && keys.length > 0) key = keys[rand(keys.length)]!.toUpperCase();
-    else key = `k${rand(2000)}`;
-    keys.push(key);
-    const sep = [' ', '\t', '  \t ', '\t\t'][rand(4)]!;
-    const tail = ['', '  ', '\t', '\r'][rand(4)]!;
-    const value = rand(200) === 0 ? 'x'.repeat(3000) : `value ${i} of ${key}`;
-    lines.push(`${key}${sep}${value}${tail}`);
-    if (rand(50) === 0) lines.push(rand(2) === 0 ? '   # indented comment' : '  ');
-  }
-  lines.push('last final');
-  keys.push('last', 'missing', 'USER1@DOMAIN1.EXAMPLE.COM', 'prefix');
-  return { source: lines.join('\n') + '\n', keys };
-}
 
 let box: ReturnType<typeof makeSandbox>;
 let realDir: string;
 let ourDir: string;
 let generalDir: string;
-const { source, keys } = corpus();
+// Values longer than copyBytes()'s loop now and then (test/cli/plain-corpus.ts).
+const { source, keys } = plainCorpus({
+  seed: 11,
+  entries: 4000,
+  prefix: 'prefix',
+  longEvery: 200,
+  longLength: 3000,
+});
 
 before(() => {
   box = makeSandbox('postmap-cdb-plain');

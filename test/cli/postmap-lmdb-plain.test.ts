@@ -8,43 +8,20 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasPostfix, needPeer } from '../helpers/peers.js';
 import { makeSandbox, ourPostmap, realPostmap, writeSource } from '../maps/helpers.js';
-
-// Deterministic pseudo-random corpus: keys sharing long prefixes (the sort's 8-byte window is
-// not enough to order them), case variants of earlier keys (duplicates after folding), keys
-// that are prefixes of others, a value long enough for LMDB overflow pages, comments, blank
-// lines, tabs, trailing blanks and CRLF.
-function corpus(): { source: string; keys: string[] } {
-  let seed = 7;
-  const rand = (n: number): number => {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    return seed % n;
-  };
-  const lines: string[] = ['# plain source', ''];
-  const keys: string[] = [];
-  for (let i = 0; i < 3000; i++) {
-    const r = rand(10);
-    let key: string;
-    if (r < 3) key = `user${rand(500)}@Domain${rand(7)}.example.com`;
-    else if (r < 5) key = `averyveryverylongcommonprefix${rand(300)}`;
-    else if (r < 6) key = `a:b${rand(50)}`;
-    else if (r < 7 && keys.length > 0) key = keys[rand(keys.length)]!.toUpperCase();
-    else key = `k${rand(2000)}`;
-    keys.push(key);
-    const sep = [' ', '\t', '  \t ', '\t\t'][rand(4)]!;
-    const tail = ['', '  ', '\t', '\r'][rand(4)]!;
-    const value = rand(500) === 0 ? 'x'.repeat(6000) : `value ${i} of ${key}`;
-    lines.push(`${key}${sep}${value}${tail}`);
-    if (rand(50) === 0) lines.push(rand(2) === 0 ? '   # indented comment' : '  ');
-  }
-  lines.push('last final');
-  keys.push('last', 'missing', 'USER1@DOMAIN1.EXAMPLE.COM', 'averyveryverylongcommonprefix');
-  return { source: lines.join('\n') + '\n', keys };
-}
+import { plainCorpus } from './plain-corpus.js';
 
 let box: ReturnType<typeof makeSandbox>;
 let realDir: string;
 let ourDir: string;
-const { source, keys } = corpus();
+// Keys sharing long prefixes (the sort's 8-byte window is not enough to order them) and a value
+// long enough for LMDB overflow pages (test/cli/plain-corpus.ts).
+const { source, keys } = plainCorpus({
+  seed: 7,
+  entries: 3000,
+  prefix: 'averyveryverylongcommonprefix',
+  longEvery: 500,
+  longLength: 6000,
+});
 
 before(() => {
   box = makeSandbox('postmap-lmdb-plain');
