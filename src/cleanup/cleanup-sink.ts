@@ -18,7 +18,7 @@ import type {
   ReceiveContext,
 } from '../queue/types.js';
 import type { QueueStore } from '../queue/queue-store.js';
-import type { QueueFileWriter } from '../queue/queue-writer.js';
+import type { QueueMessageWriter } from '../queue/segment-message-writer.js';
 import { messageIdFor } from '../queue/queue-id.js';
 import { HeaderSplitter } from './header-splitter.js';
 import { mailDate } from './mail-date.js';
@@ -122,7 +122,7 @@ export class CleanupWriter implements MessageWriter {
   private discarding: Promise<void> | undefined;
 
   constructor(
-    private readonly file: QueueFileWriter,
+    private readonly file: QueueMessageWriter,
     private readonly envelope: Envelope,
     private readonly context: ReceiveContext,
     private readonly settings: CleanupSettings,

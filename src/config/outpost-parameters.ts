@@ -6,6 +6,7 @@ import type { ParamDefault } from './postfix-defaults.js';
 
 export const OUTPOST_PARAMETERS: Readonly<Record<string, ParamDefault>> = {
   outpost_mail_home_directory: ['', 'string'],
+  outpost_queue_segments: ['yes', 'bool'],
   outpost_sasl_password_maps: ['', 'list'],
   outpost_shutdown_timeout: ['10s', 'time', 's'],
 };

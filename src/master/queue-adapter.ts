@@ -198,6 +198,7 @@ export async function openQueue(config: DaemonConfig, log: MailLog): Promise<Que
   const store = await QueueStore.open({
     queueDirectory: config.get('queue_directory'),
     enableLongQueueIds: config.bool('enable_long_queue_ids'),
+    segmentCommit: config.bool('outpost_queue_segments'),
   });
   await recoverQueue(store, log);
   return new QueueAdapter(store, config, log);

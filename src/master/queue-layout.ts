@@ -1,6 +1,6 @@
 // The queue directory tree and its permissions, as `postfix set-permissions` leaves it:
 //   queue_directory            root 0755 (not changed when it exists)
-//   incoming active deferred hold corrupt private tmp
+//   incoming active deferred hold corrupt private tmp segment
 //                              mail_owner 0700
 //   maildrop                   mail_owner:setgid_group 1730 (postdrop may add, only the
 //                              owner may list or remove; sticky so writers cannot delete)
@@ -11,8 +11,18 @@ import { access, chmod, chown, mkdir, open, unlink, constants } from 'node:fs/pr
 import { join } from 'node:path';
 import type { MailOwner } from './privileges.js';
 
-// "tmp" is src/queue's directory for files whose commit has not finished.
-export const OWNER_ONLY_QUEUES = ['incoming', 'active', 'deferred', 'hold', 'corrupt', 'private', 'tmp'];
+// "tmp" is src/queue's directory for files whose commit has not finished; "segment" holds
+// queue segments (many messages per file).
+export const OWNER_ONLY_QUEUES = [
+  'incoming',
+  'active',
+  'deferred',
+  'hold',
+  'corrupt',
+  'private',
+  'tmp',
+  'segment',
+];
 
 export async function prepareQueueDirectory(root: string, owner: MailOwner | undefined): Promise<void> {
   await mkdir(root, { recursive: true, mode: 0o755 });

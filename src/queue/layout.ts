@@ -14,6 +14,8 @@ export const SHOWQ_ORDER: readonly QueueName[] = ['maildrop', 'incoming', 'activ
 export const POSTSUPER_DEFAULT_QUEUES: readonly QueueName[] = ['hold', 'incoming', 'active', 'deferred'];
 
 export const TMP_DIR = 'tmp';
+/** Queue segments: many messages per file (segment-records.ts). */
+export const SEGMENT_DIR = 'segment';
 export const PUBLIC_DIR = 'public';
 
 export function isQueueName(name: string): name is QueueName {
@@ -27,7 +29,7 @@ export function queuePath(queueDirectory: string, queue: QueueName | typeof TMP_
 /** Create any missing directory (mode 0700; public 0711 so local users can reach the socket). */
 export async function ensureQueueLayout(queueDirectory: string): Promise<void> {
   await mkdir(queueDirectory, { recursive: true, mode: 0o755 });
-  for (const name of [...QUEUE_NAMES, TMP_DIR]) {
+  for (const name of [...QUEUE_NAMES, TMP_DIR, SEGMENT_DIR]) {
     await mkdir(join(queueDirectory, name), { recursive: true, mode: 0o700 });
   }
   await mkdir(join(queueDirectory, PUBLIC_DIR), { recursive: true, mode: 0o711 });

@@ -11,7 +11,7 @@
 //
 // The envelope comes first so mailq reads a few kilobytes per message; status records are
 // appended after the content so delivery agents never rewrite the file.
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { Envelope, ReceiveContext } from './types.js';
 
 export const MAGIC = 'OUTPOST-QUEUE 1\n';
@@ -118,63 +118,87 @@ export async function readQueueFile(path: string): Promise<QueueFileSummary> {
   const fh = await open(path, 'r');
   try {
     const { size: fileSize } = await fh.stat();
-    // The preamble is normally small; read more only when the envelope line is long.
-    let head = Buffer.alloc(0);
-    let newlines: number[] = [];
-    for (let want = 16384; ; want *= 4) {
-      const buf = Buffer.alloc(Math.min(want, fileSize));
-      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-      head = buf.subarray(0, bytesRead);
-      newlines = [];
-      for (let i = head.indexOf(10); i >= 0 && newlines.length < 4; i = head.indexOf(10, i + 1))
-        newlines.push(i);
-      if (newlines.length >= 4 || bytesRead >= fileSize) break;
-    }
-    if (newlines.length < 4) fail(path, 'truncated envelope');
-    const line = (n: number): string =>
-      head.subarray(n === 0 ? 0 : newlines[n - 1]! + 1, newlines[n]!).toString('utf8');
-    if (line(0) + '\n' !== MAGIC) fail(path, 'bad magic line');
-    const sizeLine = line(1);
-    if (!sizeLine.startsWith(SIZE_PREFIX) || !/^\d+$/.test(sizeLine.slice(SIZE_PREFIX.length))) {
-      fail(path, 'bad size record');
-    }
-    const size = Number(sizeLine.slice(SIZE_PREFIX.length));
-    const envLine = line(2);
-    if (!envLine.startsWith(ENVELOPE_PREFIX)) fail(path, 'missing envelope record');
-    let envelope: QueueEnvelope;
-    try {
-      envelope = JSON.parse(envLine.slice(ENVELOPE_PREFIX.length)) as QueueEnvelope;
-    } catch {
-      fail(path, 'unparsable envelope record');
-    }
-    if (typeof envelope.sender !== 'string' || !Array.isArray(envelope.recipients)) {
-      fail(path, 'envelope lacks sender or recipients');
-    }
-    if (line(3) + '\n' !== CONTENT_MARKER) fail(path, 'missing content marker');
-    const contentOffset = newlines[3]! + 1;
-    const trailerOffset = contentOffset + size;
-    if (trailerOffset + END_MARKER.length > fileSize) fail(path, 'content shorter than its size record');
-    const trailer = Buffer.alloc(fileSize - trailerOffset);
-    await fh.read(trailer, 0, trailer.length, trailerOffset);
-    const text = trailer.toString('utf8');
-    if (!text.startsWith(END_MARKER)) fail(path, 'missing end marker');
-    const statuses: RecipientStatus[] = [];
-    let forcedExpire = false;
-    const records = text.slice(END_MARKER.length).split('\n');
-    // A final fragment without "\n" is a status append cut short by a crash: ignore it.
-    records.pop();
-    for (const rec of records) {
-      if (rec === EXPIRE_RECORD) forcedExpire = true;
-      else if (rec.startsWith(STATUS_PREFIX)) {
-        try {
-          statuses.push(JSON.parse(rec.slice(STATUS_PREFIX.length)) as RecipientStatus);
-        } catch {
-          fail(path, 'unparsable status record');
-        }
-      } else fail(path, `unknown record "${rec.slice(0, 40)}"`);
-    }
-    return { envelope, size, contentOffset, statuses, forcedExpire };
+    return await readQueueImage(fh, path, 0, fileSize);
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * Parse a queue file image that starts at `start` and is `length` bytes long: a whole queue
+ * file, or one message inside a queue segment (segment-records.ts), whose image ends at its
+ * end marker (its status records live in the segment's state log). Offsets in the result
+ * are relative to `start`.
+ */
+export async function readQueueImage(
+  fh: FileHandle,
+  path: string,
+  start: number,
+  length: number,
+): Promise<QueueFileSummary> {
+  // The preamble is normally small; read more only when the envelope line is long.
+  let head = Buffer.alloc(0);
+  let newlines: number[] = [];
+  for (let want = 16384; ; want *= 4) {
+    const buf = Buffer.alloc(Math.min(want, length));
+    const { bytesRead } = await fh.read(buf, 0, buf.length, start);
+    head = buf.subarray(0, bytesRead);
+    newlines = [];
+    for (let i = head.indexOf(10); i >= 0 && newlines.length < 4; i = head.indexOf(10, i + 1))
+      newlines.push(i);
+    if (newlines.length >= 4 || bytesRead >= length) break;
+  }
+  if (newlines.length < 4) fail(path, 'truncated envelope');
+  const line = (n: number): string =>
+    head.subarray(n === 0 ? 0 : newlines[n - 1]! + 1, newlines[n]!).toString('utf8');
+  if (line(0) + '\n' !== MAGIC) fail(path, 'bad magic line');
+  const sizeLine = line(1);
+  if (!sizeLine.startsWith(SIZE_PREFIX) || !/^\d+$/.test(sizeLine.slice(SIZE_PREFIX.length))) {
+    fail(path, 'bad size record');
+  }
+  const size = Number(sizeLine.slice(SIZE_PREFIX.length));
+  const envLine = line(2);
+  if (!envLine.startsWith(ENVELOPE_PREFIX)) fail(path, 'missing envelope record');
+  let envelope: QueueEnvelope;
+  try {
+    envelope = JSON.parse(envLine.slice(ENVELOPE_PREFIX.length)) as QueueEnvelope;
+  } catch {
+    fail(path, 'unparsable envelope record');
+  }
+  if (typeof envelope.sender !== 'string' || !Array.isArray(envelope.recipients)) {
+    fail(path, 'envelope lacks sender or recipients');
+  }
+  if (line(3) + '\n' !== CONTENT_MARKER) fail(path, 'missing content marker');
+  const contentOffset = newlines[3]! + 1;
+  const trailerOffset = contentOffset + size;
+  if (trailerOffset + END_MARKER.length > length) fail(path, 'content shorter than its size record');
+  const trailer = Buffer.alloc(length - trailerOffset);
+  await fh.read(trailer, 0, trailer.length, start + trailerOffset);
+  const text = trailer.toString('utf8');
+  if (!text.startsWith(END_MARKER)) fail(path, 'missing end marker');
+  const { statuses, forcedExpire } = parseTrailerRecords(path, text.slice(END_MARKER.length));
+  return { envelope, size, contentOffset, statuses, forcedExpire };
+}
+
+/** The status and expire records after the end marker. */
+function parseTrailerRecords(
+  path: string,
+  text: string,
+): { statuses: RecipientStatus[]; forcedExpire: boolean } {
+  const statuses: RecipientStatus[] = [];
+  let forcedExpire = false;
+  const records = text.split('\n');
+  // A final fragment without "\n" is a status append cut short by a crash: ignore it.
+  records.pop();
+  for (const rec of records) {
+    if (rec === EXPIRE_RECORD) forcedExpire = true;
+    else if (rec.startsWith(STATUS_PREFIX)) {
+      try {
+        statuses.push(JSON.parse(rec.slice(STATUS_PREFIX.length)) as RecipientStatus);
+      } catch {
+        fail(path, 'unparsable status record');
+      }
+    } else fail(path, `unknown record "${rec.slice(0, 40)}"`);
+  }
+  return { statuses, forcedExpire };
 }

@@ -1,8 +1,13 @@
 // The queue as a state machine on disk: a message's state is the directory its file is in.
 // Moving a message is a rename (atomic) followed by a group-committed directory fsync.
+// Messages may also live in queue segments (segment-records.ts): many messages per file,
+// their queue kept in the segment's state log. Every method here takes either kind; callers
+// see queue IDs and queues only. A segment message that must go where segments do not
+// (deferred, maildrop, corrupt) is copied out into a queue file of its own first.
 import { open, readdir, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { close, constants, createReadStream, fstatSync, open as openCallback } from 'node:fs';
 import { Readable } from 'node:stream';
+import { join } from 'node:path';
 import { DirectorySyncer } from './group-commit.js';
 import { ensureQueueLayout, queuePath, QUEUE_NAMES, TMP_DIR, type QueueName } from './layout.js';
 import { isQueueId, makeQueueId } from './queue-id.js';
@@ -10,12 +15,17 @@ import {
   encodeExpireRecord,
   encodeStatusRecord,
   readQueueFile,
+  readQueueImage,
   type QueueEnvelope,
   type QueueFileSummary,
   type RecipientStatus,
 } from './queue-file.js';
 import { QueueFileWriter } from './queue-writer.js';
 import type { QueueSettings } from './settings.js';
+import { SegmentIndex, newMoveTag, type Segment, type SegmentMessage } from './segment-index.js';
+import { isSegmentQueue, SEGMENT_DIR } from './segment-records.js';
+import { SegmentWriter, StateAppender } from './segment-writer.js';
+import { SegmentMessageWriter, type QueueMessageWriter } from './segment-message-writer.js';
 
 let tempCounter = 0;
 const startTag = Date.now().toString(36);
@@ -25,9 +35,18 @@ export class QueueStore {
 
   /** See queue-writer.ts: on Linux the file fsync after the rename makes the rename durable. */
   private readonly renameNeedsDirectoryFsync: boolean;
+  private readonly segments: SegmentIndex;
+  private readonly stateLog: StateAppender;
+  private readonly segmentWriter: SegmentWriter | undefined;
+  /** The last refresh of the segment index, for refreshSegments()'s rate limit. */
+  private refreshed: Promise<void> | undefined;
 
   private constructor(readonly settings: QueueSettings) {
     this.renameNeedsDirectoryFsync = settings.directoryFsyncOnCommit ?? process.platform !== 'linux';
+    const dir = join(settings.queueDirectory, SEGMENT_DIR);
+    this.segments = new SegmentIndex(dir);
+    this.stateLog = new StateAppender(this.segments);
+    this.segmentWriter = settings.segmentCommit ? new SegmentWriter(dir, this.segments) : undefined;
   }
 
   /** Open the queue directory tree; creates missing directories unless create is false. */
@@ -63,6 +82,26 @@ export class QueueStore {
   async create(
     envelope: Omit<QueueEnvelope, 'arrivalTime'> & { arrivalTime?: number },
     queue: QueueName = 'incoming',
+  ): Promise<QueueMessageWriter> {
+    if (this.segmentWriter && isSegmentQueue(queue)) {
+      const pseudo = await this.segmentWriter.nextPseudoInode();
+      const created = new Date();
+      const id = makeQueueId(pseudo, this.settings.enableLongQueueIds);
+      const full: QueueEnvelope = { ...envelope, arrivalTime: envelope.arrivalTime ?? created.getTime() };
+      const writer = this.segmentWriter;
+      return new SegmentMessageWriter(id, created, full, queue, writer, () =>
+        this.createFile(full, queue, id, created),
+      );
+    }
+    return this.createFile(envelope, queue);
+  }
+
+  /** A new queue file; `id` and `created` are given when a segment message spills over. */
+  private async createFile(
+    envelope: Omit<QueueEnvelope, 'arrivalTime'> & { arrivalTime?: number },
+    queue: QueueName,
+    givenId?: string,
+    givenCreated?: Date,
   ): Promise<QueueFileWriter> {
     // pid + counter is unique within this run; the time part keeps a later process with the
     // same pid from colliding with an abandoned file (recovery empties tmp/ anyway).
@@ -80,8 +119,8 @@ export class QueueStore {
     const fd = await openFile(tmpPath, submission ? 0o644 : 0o600);
     try {
       const st = fstatSync(fd, { bigint: true });
-      const created = new Date();
-      const id = makeQueueId(st.ino, this.settings.enableLongQueueIds);
+      const created = givenCreated ?? new Date();
+      const id = givenId ?? makeQueueId(st.ino, this.settings.enableLongQueueIds);
       const full: QueueEnvelope = { ...envelope, arrivalTime: envelope.arrivalTime ?? created.getTime() };
       const syncer = this.renameNeedsDirectoryFsync ? this.syncer(queue) : undefined;
       return new QueueFileWriter(id, created, fd, tmpPath, this.path(queue, id), full, syncer);
@@ -94,17 +133,57 @@ export class QueueStore {
 
   /** Queue IDs in one queue, in directory order (like Postfix's scan). Other names are skipped. */
   async list(queue: QueueName): Promise<string[]> {
-    const names = await readdir(queuePath(this.directory, queue));
-    return names.filter(isQueueId);
+    const names = (await readdir(queuePath(this.directory, queue))).filter(isQueueId);
+    if (!isSegmentQueue(queue)) return names;
+    await this.refreshSegments();
+    const inSegments = this.segments.list(queue);
+    return inSegments.length ? [...names, ...inSegments] : names;
   }
 
-  read(queue: QueueName, id: string): Promise<QueueFileSummary> {
+  /**
+   * Catch up with segment changes other processes made. Calls that arrive while one runs
+   * share it; the daemon's own changes are in the index already.
+   */
+  private refreshSegments(): Promise<void> {
+    if (!this.refreshed) {
+      this.refreshed = this.segments.refresh().finally(() => (this.refreshed = undefined));
+    }
+    return this.refreshed;
+  }
+
+  /** The segment message `id` if it is in a segment and in `queue` now. */
+  private async inSegment(queue: QueueName, id: string): Promise<SegmentMessage | undefined> {
+    if (!isSegmentQueue(queue)) return undefined;
+    let m = this.segments.get(id);
+    if (!m) {
+      await this.refreshSegments();
+      m = this.segments.get(id);
+    }
+    return m && m.queue === queue ? m : undefined;
+  }
+
+  async read(queue: QueueName, id: string): Promise<QueueFileSummary> {
+    const m = await this.inSegment(queue, id);
+    if (m) return this.readSegmentMessage(m);
     return readQueueFile(this.path(queue, id));
+  }
+
+  private async readSegmentMessage(m: SegmentMessage): Promise<QueueFileSummary> {
+    const fh = await open(m.segment.path, 'r');
+    try {
+      const s = await readQueueImage(fh, `${m.segment.path} (${m.id})`, m.offset, m.length);
+      return { ...s, statuses: [...m.statuses], forcedExpire: m.expired };
+    } finally {
+      await fh.close();
+    }
   }
 
   /** Which of `queues` holds the message, if any. */
   async locate(id: string, queues: readonly QueueName[] = QUEUE_NAMES): Promise<QueueName | undefined> {
     if (!isQueueId(id)) return undefined;
+    await this.refreshSegments();
+    const m = this.segments.get(id);
+    if (m?.queue && queues.includes(m.queue)) return m.queue;
     for (const q of queues) {
       try {
         await stat(this.path(q, id));
@@ -118,6 +197,8 @@ export class QueueStore {
 
   /** Move a message between states; durable when the promise resolves. False if it was gone. */
   async move(id: string, from: QueueName, to: QueueName): Promise<boolean> {
+    const m = await this.inSegment(from, id);
+    if (m) return isSegmentQueue(to) ? this.segmentMove(m, from, to) : this.copyOut(m, from, to);
     try {
       await rename(this.path(from, id), this.path(to, id));
     } catch (err) {
@@ -130,6 +211,8 @@ export class QueueStore {
 
   /** Delete a message; durable when the promise resolves. False if it was gone. */
   async remove(queue: QueueName, id: string): Promise<boolean> {
+    const m = await this.inSegment(queue, id);
+    if (m) return this.segmentMove(m, queue, '-');
     try {
       await unlink(this.path(queue, id));
     } catch (err) {
@@ -142,11 +225,21 @@ export class QueueStore {
 
   /** Append recipient status records (delivery results) and make them durable. */
   async recordStatus(queue: QueueName, id: string, statuses: RecipientStatus[]): Promise<void> {
+    const m = await this.inSegment(queue, id);
+    if (m) {
+      await this.stateLog.append(
+        m.segment,
+        statuses.map((status) => ({ kind: 'status', id, status })),
+      );
+      return;
+    }
     await this.appendDurably(queue, id, statuses.map(encodeStatusRecord).join(''));
   }
 
   /** Mark a message force-expired (postsuper -e/-f): the scheduler bounces it on its next run. */
   async markExpired(queue: QueueName, id: string): Promise<void> {
+    const m = await this.inSegment(queue, id);
+    if (m) return this.stateLog.append(m.segment, [{ kind: 'expire', id }]);
     await this.appendDurably(queue, id, encodeExpireRecord());
   }
 
@@ -164,11 +257,13 @@ export class QueueStore {
 
   /** The message content (header + body) as a stream, for delivery agents. */
   async openContent(queue: QueueName, id: string): Promise<Readable> {
-    const s = await this.read(queue, id);
+    const m = await this.inSegment(queue, id);
+    const s = m ? await this.readSegmentMessage(m) : await this.read(queue, id);
     if (s.size === 0) return Readable.from([]);
-    return createReadStream(this.path(queue, id), {
-      start: s.contentOffset,
-      end: s.contentOffset + s.size - 1,
+    const base = m ? m.offset : 0;
+    return createReadStream(m ? m.segment.path : this.path(queue, id), {
+      start: base + s.contentOffset,
+      end: base + s.contentOffset + s.size - 1,
     });
   }
 
@@ -177,7 +272,93 @@ export class QueueStore {
     await utimes(this.path(queue, id), new Date(), when);
   }
 
+  /** A compare-and-set move in the segment's state log; false when another move won. */
+  private async segmentMove(m: SegmentMessage, from: QueueName, to: QueueName | '-'): Promise<boolean> {
+    const tag = newMoveTag();
+    await this.stateLog.append(m.segment, [{ kind: 'move', id: m.id, from, to, tag }]);
+    const won = this.segments.appliedTags.delete(tag);
+    if (won && to === '-') await this.dropIfEmpty(m.segment);
+    return won;
+  }
+
+  /**
+   * Move a segment message where segments do not go: write it as a queue file of its own
+   * (its image, then its status records), durable in `to`, and only then mark it gone from
+   * the segment. If another process moved it first, the copy is deleted again. A crash in
+   * between leaves both; recovery keeps the file (recoverSegments).
+   */
+  private async copyOut(m: SegmentMessage, from: QueueName, to: QueueName): Promise<boolean> {
+    const image = Buffer.alloc(m.length);
+    const src = await open(m.segment.path, 'r');
+    let owner: { uid: number; gid: number };
+    try {
+      await src.read(image, 0, m.length, m.offset);
+      owner = await src.stat();
+    } finally {
+      await src.close();
+    }
+    const trailer =
+      m.statuses.map((st) => encodeStatusRecord(st)).join('') + (m.expired ? encodeExpireRecord() : '');
+    const tmpPath = queuePath(this.directory, TMP_DIR, `${process.pid}.${++tempCounter}.${startTag}`);
+    const fh = await open(tmpPath, 'wx', 0o600);
+    try {
+      await fh.writeFile(trailer ? Buffer.concat([image, Buffer.from(trailer)]) : image);
+      // postsuper runs as root; the daemon (mail_owner) must still be able to read the file.
+      if (process.getuid?.() === 0) await fh.chown(owner.uid, owner.gid);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    const dest = this.path(to, m.id);
+    await rename(tmpPath, dest);
+    await this.syncer(to).sync();
+    if (await this.segmentMove(m, from, '-')) return true;
+    await unlink(dest).catch(() => undefined);
+    await this.syncer(to).sync();
+    return false;
+  }
+
+  /** The daemon deletes a segment it no longer appends to once no message is left in it. */
+  private async dropIfEmpty(seg: Segment): Promise<void> {
+    if (!this.segmentWriter || seg.alive > 0 || seg === this.segmentWriter.currentSegment) return;
+    this.segments.forget(seg);
+    this.stateLog.drop(seg);
+    await unlink(seg.path).catch(() => undefined);
+    await unlink(seg.statePath).catch(() => undefined);
+  }
+
+  /**
+   * Start-up work on segments (the daemon, before it accepts or delivers): delete segments
+   * with no message left; where a message is both in a segment and in a queue file (a crash
+   * during copyOut), keep the file; report segments with unreadable data.
+   */
+  async recoverSegments(): Promise<{ removed: number; duplicates: string[]; damaged: string[] }> {
+    await this.refreshSegments();
+    const files = new Set<string>();
+    for (const q of QUEUE_NAMES) {
+      for (const name of await readdir(queuePath(this.directory, q)).catch(() => [] as string[]))
+        files.add(name);
+    }
+    const report = { removed: 0, duplicates: [] as string[], damaged: [] as string[] };
+    for (const seg of this.segments.all()) {
+      if (seg.damagedAt !== undefined) report.damaged.push(`${seg.path} at byte ${seg.damagedAt}`);
+      for (const m of [...seg.messages.values()]) {
+        if (m.queue && files.has(m.id) && (await this.segmentMove(m, m.queue, '-')))
+          report.duplicates.push(m.id);
+      }
+      if (seg.alive === 0 && seg.damagedAt === undefined && seg !== this.segmentWriter?.currentSegment) {
+        this.segments.forget(seg);
+        this.stateLog.drop(seg);
+        await unlink(seg.path).catch(() => undefined);
+        await unlink(seg.statePath).catch(() => undefined);
+        report.removed++;
+      }
+    }
+    return report;
+  }
+
   async close(): Promise<void> {
+    await this.segmentWriter?.seal();
     for (const s of this.syncers.values()) await s.close();
     this.syncers.clear();
   }

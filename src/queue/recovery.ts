@@ -4,7 +4,9 @@
 //  - active/: messages the previous run was delivering. Postfix's qmgr moves them back to
 //    incoming at start-up; so do we. Recipients already marked sent are not sent again
 //    because their status records are in the file.
-//  - every file in incoming/deferred/hold is parsed; one that does not parse (truncated,
+//  - queue segments: empty ones are deleted, and a message found both in a segment and in a
+//    queue file (a move interrupted by a crash) keeps only the file (QueueStore.recoverSegments);
+//  - every message in incoming/deferred/hold is parsed; one that does not parse (truncated,
 //    garbage, foreign) is moved to corrupt/ with a warning, never delivered or deleted.
 import { readdir, rm } from 'node:fs/promises';
 import type { MailLog } from '../log/maillog.js';
@@ -15,6 +17,8 @@ import { isQueueId } from './queue-id.js';
 
 export interface RecoveryReport {
   removedTemp: number;
+  /** Queue segments deleted because no message was left in them. */
+  removedSegments: number;
   reactivated: string[];
   corrupt: { id: string; queue: QueueName; detail: string }[];
 }
@@ -27,7 +31,7 @@ export async function recoverQueue(
   log?: MailLog,
   service = 'qmgr',
 ): Promise<RecoveryReport> {
-  const report: RecoveryReport = { removedTemp: 0, reactivated: [], corrupt: [] };
+  const report: RecoveryReport = { removedTemp: 0, removedSegments: 0, reactivated: [], corrupt: [] };
   const tmp = queuePath(store.directory, TMP_DIR);
   for (const name of await readdir(tmp)) {
     await rm(`${tmp}/${name}`, { force: true, recursive: true });
@@ -39,11 +43,26 @@ export async function recoverQueue(
       `removed ${report.removedTemp} incomplete queue file(s) left by an interrupted commit`,
     );
   }
+  const segments = await store.recoverSegments();
+  report.removedSegments = segments.removed;
+  for (const d of segments.damaged) {
+    log?.warn(service, `queue segment ${d} is damaged; the messages after that point are not read`);
+  }
+  for (const id of segments.duplicates) {
+    log?.warn(
+      service,
+      `${id}: kept the queue file and dropped its copy in a queue segment (interrupted move)`,
+    );
+  }
   for (const id of await store.list('active')) {
     if (await store.move(id, 'active', 'incoming')) report.reactivated.push(id);
   }
   for (const queue of CHECKED_QUEUES) {
-    for (const name of await readdir(queuePath(store.directory, queue))) {
+    // Queue files (any name) and the messages in segments.
+    const names = await readdir(queuePath(store.directory, queue));
+    const seen = new Set(names);
+    for (const id of await store.list(queue)) if (!seen.has(id)) names.push(id);
+    for (const name of names) {
       let detail: string | undefined;
       if (!isQueueId(name)) detail = 'file name is not a queue ID';
       else {

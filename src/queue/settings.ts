@@ -10,4 +10,10 @@ export interface QueueSettings {
    * where a file fsync after the rename is not known to commit the rename (queue-writer.ts).
    */
   directoryFsyncOnCommit?: boolean;
+  /**
+   * Commit new incoming and held messages into queue segments (many messages per file, one
+   * fsync per batch; segment-writer.ts) instead of one file each. Only the daemon sets it;
+   * every queue tool reads segments either way.
+   */
+  segmentCommit?: boolean;
 }

@@ -16,6 +16,7 @@ import {
   type TestInstance,
 } from './helpers.js';
 import { dialogue } from '../smtpd/smtp-dialogue.js';
+import { QueueStore } from '../../src/queue/queue-store.js';
 
 const instances: TestInstance[] = [];
 after(async () => {
@@ -48,8 +49,16 @@ test('HOLD from check_sender_access: held in hold/, shown with "!", kept across 
   const queued = /^250 2\.0\.0 Ok: queued as (\S+)$/.exec(replies[5]!);
   assert.ok(queued, replies.join('\n'));
   const id = queued[1]!;
-  // Durable in hold/ when the 250 was sent; never in incoming/ (the queue manager's input).
-  assert.deepEqual(await readdir(join(inst.queue, 'hold')), [id]);
+  // Durable in hold when the 250 was sent (in a queue segment: outpost_queue_segments is on
+  // by default); never in incoming (the queue manager's input).
+  const store = await QueueStore.open(
+    { queueDirectory: inst.queue, enableLongQueueIds: false },
+    { create: false },
+  );
+  assert.deepEqual(await store.list('hold'), [id]);
+  assert.deepEqual(await store.list('incoming'), []);
+  assert.deepEqual(await readdir(join(inst.queue, 'hold')), [], 'no queue file of its own');
+  await store.close();
   await waitForLog(
     inst,
     /NOQUEUE: hold: RCPT from .*<suspect@example\.com>: Sender address triggers HOLD action/,

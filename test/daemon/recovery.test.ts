@@ -3,7 +3,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdir, readFile, rename, writeFile, appendFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile, appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   makeInstance,
@@ -14,6 +14,7 @@ import {
   maildirNew,
   type TestInstance,
 } from './helpers.js';
+import { QueueStore } from '../../src/queue/queue-store.js';
 
 const instances: TestInstance[] = [];
 after(async () => {
@@ -29,27 +30,43 @@ const gone = (pid: number): boolean => {
   }
 };
 
-test('a message in active/ after a crash goes back through incoming and is delivered', async () => {
-  const inst = await makeInstance({ noSmtp: true });
-  instances.push(inst);
-  // No qmgr in master.cf: pickup queues the message, nobody delivers it.
-  const master = (await readFile(join(inst.dir, 'master.cf'), 'utf8')).replace(/^qmgr .*$/m, '');
-  await writeFile(join(inst.dir, 'master.cf'), master);
-  assert.equal(outpost(inst.dir, 'start').status, 0);
-  assert.equal((await sendmail(['-C', inst.dir, 'bob'], 'Subject: crash\n\nx\n')).status, 0);
-  const [id] = await waitFor('incoming file', async () => {
-    const f = (await readdir(join(inst.queue, 'incoming'))).filter((n) => !n.startsWith('.'));
-    return f.length ? f : undefined;
+for (const segments of ['yes', 'no']) {
+  test(`a message in active after a crash goes back through incoming and is delivered (outpost_queue_segments = ${segments})`, async () => {
+    const inst = await makeInstance({ noSmtp: true, main: `outpost_queue_segments = ${segments}` });
+    instances.push(inst);
+    // No qmgr in master.cf: pickup queues the message, nobody delivers it.
+    const master = (await readFile(join(inst.dir, 'master.cf'), 'utf8')).replace(/^qmgr .*$/m, '');
+    await writeFile(join(inst.dir, 'master.cf'), master);
+    assert.equal(outpost(inst.dir, 'start').status, 0);
+    assert.equal((await sendmail(['-C', inst.dir, 'bob'], 'Subject: crash\n\nx\n')).status, 0);
+    const settings = { queueDirectory: inst.queue, enableLongQueueIds: false };
+    const [id] = await waitFor('incoming message', async () => {
+      const store = await QueueStore.open(settings, { create: false });
+      const ids = await store.list('incoming');
+      await store.close();
+      return ids.length ? ids : undefined;
+    });
+    assert.equal(
+      (await readdir(join(inst.queue, 'incoming'))).includes(id!),
+      segments === 'no',
+      'a queue file of its own only without segments',
+    );
+    assert.equal(outpost(inst.dir, 'stop').status, 0);
+    // What a crash in the middle of a delivery leaves behind: the queue manager's move.
+    const store = await QueueStore.open(settings, { create: false });
+    assert.equal(await store.move(id!, 'incoming', 'active'), true);
+    assert.deepEqual(await store.list('active'), [id]);
+    await store.close();
+    await appendFile(join(inst.dir, 'master.cf'), 'qmgr unix n - n 300 1 qmgr\n');
+    assert.equal(outpost(inst.dir, 'start').status, 0);
+    await waitForLog(inst, new RegExp(`qmgr\\[\\d+\\]: ${id}: removed`));
+    assert.equal((await maildirNew(inst, 'bob')).length, 1);
+    const after = await QueueStore.open(settings, { create: false });
+    assert.deepEqual(await after.list('active'), []);
+    assert.deepEqual(await after.list('incoming'), []);
+    await after.close();
   });
-  assert.equal(outpost(inst.dir, 'stop').status, 0);
-  // What a crash in the middle of a delivery leaves behind.
-  await rename(join(inst.queue, 'incoming', id!), join(inst.queue, 'active', id!));
-  await appendFile(join(inst.dir, 'master.cf'), 'qmgr unix n - n 300 1 qmgr\n');
-  assert.equal(outpost(inst.dir, 'start').status, 0);
-  await waitForLog(inst, new RegExp(`qmgr\\[\\d+\\]: ${id}: removed`));
-  assert.equal((await maildirNew(inst, 'bob')).length, 1);
-  assert.deepEqual(await readdir(join(inst.queue, 'active')), []);
-});
+}
 
 test(
   'SIGKILL of a root-started master leaves no root helper running',

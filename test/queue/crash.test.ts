@@ -28,8 +28,9 @@ async function runAndKill(
   queueDir: string,
   start: number,
   killAfterMs: number,
+  mode: string,
 ): Promise<Map<string, number>> {
-  const proc = spawn(process.execPath, [child, queueDir, String(start)], {
+  const proc = spawn(process.execPath, [child, queueDir, String(start), mode], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -56,42 +57,45 @@ async function runAndKill(
   return acked;
 }
 
-test(
-  'kill -9 during concurrent commits loses no acknowledged message and exposes no partial one',
-  { timeout: 60000 },
-  async () => {
-    const queueDirectory = join(dir, 'queue');
-    const allAcked = new Map<string, number>();
-    for (let round = 0; round < 4; round++) {
-      const acked = await runAndKill(
-        queueDirectory,
-        round * 1_000_000,
-        100 + Math.floor(Math.random() * 600),
-      );
-      assert.ok(acked.size > 0, 'the child committed something before the kill');
-      for (const [id, i] of acked) allAcked.set(id, i);
+for (const mode of ['files', 'segments']) {
+  test(
+    `kill -9 during concurrent commits loses no acknowledged message and exposes no partial one (${mode})`,
+    { timeout: 60000 },
+    async () => {
+      const queueDirectory = join(dir, `queue-${mode}`);
+      const allAcked = new Map<string, number>();
+      for (let round = 0; round < 4; round++) {
+        const acked = await runAndKill(
+          queueDirectory,
+          round * 1_000_000,
+          100 + Math.floor(Math.random() * 600),
+          mode,
+        );
+        assert.ok(acked.size > 0, 'the child committed something before the kill');
+        for (const [id, i] of acked) allAcked.set(id, i);
 
-      const store = await QueueStore.open({ queueDirectory, enableLongQueueIds: false });
-      const report = await recoverQueue(store);
-      assert.deepEqual(report.corrupt, [], 'no half-written file is ever visible in incoming');
-      assert.deepEqual(await readdir(join(queueDirectory, 'tmp')), [], 'interrupted commits are removed');
+        const store = await QueueStore.open({ queueDirectory, enableLongQueueIds: false });
+        const report = await recoverQueue(store);
+        assert.deepEqual(report.corrupt, [], 'no half-written file is ever visible in incoming');
+        assert.deepEqual(await readdir(join(queueDirectory, 'tmp')), [], 'interrupted commits are removed');
 
-      const present = await store.list('incoming');
-      const byIndex = new Map<number, number>();
-      for (const id of present) {
-        const s = await store.read('incoming', id);
-        const index = Number(s.envelope.envid);
-        byIndex.set(index, (byIndex.get(index) ?? 0) + 1);
-        // Every visible message is complete, acknowledged or not (its commit may have finished
-        // between the rename and the report).
-        const content = await text(await store.openContent('incoming', id));
-        assert.ok(content === expectedContent(index).toString(), `message ${index} (${id}) is intact`);
+        const present = await store.list('incoming');
+        const byIndex = new Map<number, number>();
+        for (const id of present) {
+          const s = await store.read('incoming', id);
+          const index = Number(s.envelope.envid);
+          byIndex.set(index, (byIndex.get(index) ?? 0) + 1);
+          // Every visible message is complete, acknowledged or not (its commit may have finished
+          // between the rename and the report).
+          const content = await text(await store.openContent('incoming', id));
+          assert.ok(content === expectedContent(index).toString(), `message ${index} (${id}) is intact`);
+        }
+        for (const [id, index] of allAcked) {
+          assert.ok(present.includes(id), `acknowledged message ${index} (${id}) survived round ${round}`);
+          assert.equal(byIndex.get(index), 1, `message ${index} is present exactly once`);
+        }
+        await store.close();
       }
-      for (const [id, index] of allAcked) {
-        assert.ok(present.includes(id), `acknowledged message ${index} (${id}) survived round ${round}`);
-        assert.equal(byIndex.get(index), 1, `message ${index} is present exactly once`);
-      }
-      await store.close();
-    }
-  },
-);
+    },
+  );
+}
