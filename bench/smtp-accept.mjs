@@ -5,7 +5,8 @@
 //                              [--only outpost|postfix]
 //
 // Both servers run on this machine with a durable queue (every 250 means the message is on
-// disk), both told to put every message on hold (check_sender_access ... HOLD), so that only
+// disk: Postfix fsyncs one queue file per message; Outpost, with its default
+// outpost_queue_segments = yes, appends to a queue segment and fdatasyncs once per batch), both told to put every message on hold (check_sender_access ... HOLD), so that only
 // acceptance is measured and nothing is delivered.
 // The load comes from Postfix's smtp-source (Debian package postfix), the same client for both.
 // Reported: accepted messages/s, CPU ms per message (the server's whole process tree, from
@@ -160,6 +161,16 @@ function countFiles(dir) {
   return n;
 }
 
+/** Messages in an Outpost queue as its tools see them: queue files and queue segments. */
+async function countOutpostQueue(queueDirectory) {
+  const { QueueStore } = await import(join(repo, 'dist', 'src', 'queue', 'queue-store.js'));
+  const store = await QueueStore.open({ queueDirectory, enableLongQueueIds: false }, { create: false });
+  let n = 0;
+  for (const q of ['incoming', 'active', 'deferred', 'hold']) n += (await store.list(q)).length;
+  await store.close();
+  return n;
+}
+
 async function benchPostfix(base) {
   const conf = join(base, 'conf');
   const q = join(base, 'queue');
@@ -237,10 +248,7 @@ async function benchOutpost(base) {
   try {
     await waitForPort('127.0.0.11', 2525);
     const r = await drive('Outpost', child.pid, '127.0.0.11', 2525);
-    r.queued = ['incoming', 'active', 'deferred', 'hold'].reduce(
-      (n, d) => n + countFiles(join(base, 'queue', d)),
-      0,
-    );
+    r.queued = await countOutpostQueue(join(base, 'queue'));
     return r;
   } finally {
     child.kill('SIGTERM');
