@@ -49,6 +49,9 @@ export interface RecipientDeferral {
   reason: string;
 }
 
+/** How often the queue manager's scan also compacts old queue segments. */
+const COMPACTION_INTERVAL_MS = 5 * 60_000;
+
 type ReadyRef = { queue: 'incoming' | 'deferred'; id: string };
 
 interface Tracked {
@@ -74,6 +77,8 @@ export class QueueAdapter {
   readonly sink: MessageSink;
   private readonly listeners: ((id: string) => void)[] = [];
   private readonly active = new Map<string, Tracked>();
+  /** When compactSegments last ran (start-up recovery runs it first). */
+  private lastCompaction = Date.now();
 
   constructor(
     readonly store: QueueStore,
@@ -92,6 +97,10 @@ export class QueueAdapter {
 
   /** Queue IDs ready for delivery: all of incoming, plus deferred whose retry time has come. */
   async ready(now: Date): Promise<ReadyRef[]> {
+    if (now.getTime() - this.lastCompaction >= COMPACTION_INTERVAL_MS) {
+      this.lastCompaction = now.getTime();
+      await this.store.compactSegments();
+    }
     const out: ReadyRef[] = [];
     for (const id of await this.store.list('incoming')) out.push({ queue: 'incoming', id });
     for (const id of await this.store.list('deferred')) {

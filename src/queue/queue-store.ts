@@ -28,6 +28,8 @@ import { SegmentWriter, StateAppender } from './segment-writer.js';
 import { SegmentMessageWriter, type QueueMessageWriter } from './segment-message-writer.js';
 
 let tempCounter = 0;
+/** Compact a segment once its remaining messages fill less than 1/COMPACT_RATIO of it. */
+const COMPACT_RATIO = 4;
 const startTag = Date.now().toString(36);
 
 export class QueueStore {
@@ -312,10 +314,42 @@ export class QueueStore {
     const dest = this.path(to, m.id);
     await rename(tmpPath, dest);
     await this.syncer(to).sync();
-    if (await this.segmentMove(m, from, '-')) return true;
-    await unlink(dest).catch(() => undefined);
-    await this.syncer(to).sync();
-    return false;
+    const statuses = m.statuses.length;
+    const expired = m.expired;
+    if (!(await this.segmentMove(m, from, '-'))) {
+      await unlink(dest).catch(() => undefined);
+      await this.syncer(to).sync();
+      return false;
+    }
+    // Records another process appended while the copy was made came before our "gone" record,
+    // so the index has them now: the copy gets them too.
+    const late =
+      m.statuses
+        .slice(statuses)
+        .map((st) => encodeStatusRecord(st))
+        .join('') + (m.expired && !expired ? encodeExpireRecord() : '');
+    if (late) await this.appendDurably(to, m.id, late);
+    return true;
+  }
+
+  /**
+   * The daemon, now and then: copy the messages left in a mostly emptied old segment out into
+   * queue files of their own, so that a few held messages do not keep a 64 MiB segment.
+   * Segments with a message being delivered are left for later.
+   */
+  async compactSegments(): Promise<number> {
+    if (!this.segmentWriter) return 0;
+    await this.refreshSegments();
+    let moved = 0;
+    for (const seg of this.segments.all()) {
+      if (seg === this.segmentWriter.currentSegment || seg.damagedAt !== undefined) continue;
+      const live = [...seg.messages.values()].filter((m) => m.queue === 'incoming' || m.queue === 'hold');
+      if (live.length !== seg.alive) continue;
+      const liveBytes = live.reduce((sum, m) => sum + m.length, 0);
+      if (liveBytes * COMPACT_RATIO > seg.dataScanned) continue;
+      for (const m of live) if (m.queue && (await this.copyOut(m, m.queue, m.queue))) moved++;
+    }
+    return moved;
   }
 
   /** The daemon deletes a segment it no longer appends to once no message is left in it. */

@@ -57,6 +57,8 @@ export async function recoverQueue(
   for (const id of await store.list('active')) {
     if (await store.move(id, 'active', 'incoming')) report.reactivated.push(id);
   }
+  // Old segments with only a few messages left: those go into queue files of their own.
+  await store.compactSegments();
   for (const queue of CHECKED_QUEUES) {
     // Queue files (any name) and the messages in segments.
     const names = await readdir(queuePath(store.directory, queue));

@@ -149,6 +149,28 @@ test('a segment is deleted once its last message is gone, but never while it is 
   await next.close();
 });
 
+test('compaction copies the last messages of a mostly empty old segment out, then deletes it', async () => {
+  const { q, daemon, tool } = await queue();
+  const ids: string[] = [];
+  for (let i = 0; i < 8; i++)
+    ids.push(await commit(daemon, `Subject: ${i}\n\n${'z'.repeat(2000)}\n`, 'hold'));
+  for (const id of ids.slice(1)) assert.equal(await daemon.remove('hold', id), true);
+  assert.equal(await daemon.compactSegments(), 0, 'the segment being appended to is left alone');
+  await daemon.close();
+
+  const restarted = await QueueStore.open(settings(q, true));
+  await restarted.markExpired('hold', ids[0]!);
+  const report = await recoverQueue(restarted); // compacts: 1 of 8 messages left
+  assert.equal(report.removedSegments, 0);
+  assert.deepEqual(await readdir(join(q, 'hold')), [ids[0]], 'now a queue file of its own');
+  assert.deepEqual(await segmentFiles(q), [], 'the emptied segment is deleted');
+  const other = await tool();
+  assert.deepEqual(await other.list('hold'), [ids[0]]);
+  assert.equal((await other.read('hold', ids[0]!)).forcedExpire, true);
+  await other.close();
+  await restarted.close();
+});
+
 test('a torn state record is ignored and does not swallow the next one', async () => {
   const { q, daemon, tool } = await queue();
   const id = await commit(daemon, 'Subject: a\n\nx\n');
