@@ -2,7 +2,9 @@
 // Benchmark: how fast do Outpost and real Postfix ACCEPT mail over SMTP, durably?
 //
 //   node bench/smtp-accept.mjs [--messages N] [--sessions S] [--size BYTES] [--rounds R]
-//                              [--only outpost|postfix]
+//                              [--only outpost|postfix] [--settle SECONDS]
+//                              [--outpost-param 'name = value']   (added to Outpost's main.cf,
+//                               e.g. 'outpost_queue_segments = no' for one file per message)
 //
 // Both servers run on this machine with a durable queue (every 250 means the message is on
 // disk: Postfix fsyncs one queue file per message; Outpost, with its default
@@ -14,6 +16,11 @@
 // With --rounds R the two servers run R times each, in alternating order (each run creates
 // and later deletes 10,000 files, which makes the file system's inode allocation slower for
 // whoever runs next for a while), and the ratios are the medians of the per-round ratios.
+// --settle S (default 35) waits S seconds before each round: ext4 without a journal skips
+// inodes deleted in the last dirty_expire_centisecs (30 s here) when it allocates new ones, so
+// a server that creates a file per message runs slower right after the previous round's
+// files were deleted. Waiting gives Postfix (and Outpost with outpost_queue_segments = no)
+// an undisturbed file system; --settle 0 shows the disturbed case.
 // Needs root (Postfix's master runs as root and drops to the postfix user).
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import {
@@ -42,6 +49,8 @@ const SESSIONS = Number(opt('sessions', '20'));
 const SIZE = Number(opt('size', '4096'));
 const ONLY = opt('only', '');
 const ROUNDS = Number(opt('rounds', '1'));
+const SETTLE = Number(opt('settle', '35'));
+const OUTPOST_PARAM = opt('outpost-param', '');
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 const PAGE = Number(execFileSync('getconf', ['PAGESIZE']).toString().trim());
 
@@ -230,6 +239,7 @@ async function benchOutpost(base) {
       // As for Postfix: every message is put on hold, so only acceptance is measured.
       'smtpd_sender_restrictions = check_sender_access inline:{bench@example.com=HOLD}',
       'alias_maps =',
+      OUTPOST_PARAM,
       '',
     ].join('\n'),
   );
@@ -259,6 +269,7 @@ async function benchOutpost(base) {
 const results = [];
 const rounds = [];
 for (let round = 0; round < ROUNDS; round++) {
+  if (SETTLE > 0) await sleep(SETTLE * 1000);
   const base = mkdtempSync(join(tmpdir(), 'outpost-bench-'));
   // Postfix's daemons run as the postfix user and must be able to reach their directories.
   chmodSync(base, 0o755);
@@ -285,7 +296,8 @@ const fmt = (n, d = 1) => n.toFixed(d);
 const lines = [
   `### SMTP acceptance, ${new Date().toISOString().slice(0, 16)}Z, node ${process.version}`,
   '',
-  `smtp-source -s ${SESSIONS} -m ${MESSAGES} -l ${SIZE}; durable queue; delivery off.`,
+  `smtp-source -s ${SESSIONS} -m ${MESSAGES} -l ${SIZE}; durable queue; delivery off; ${SETTLE} s settle time before each round` +
+    (OUTPOST_PARAM ? `; Outpost with \`${OUTPOST_PARAM}\`.` : '.'),
   '',
   '| round | server | seconds | messages/s | CPU ms/message | idle RSS MiB | peak RSS MiB | messages in queue |',
   '|---|---|---|---|---|---|---|---|',
