@@ -19,6 +19,7 @@ import {
 } from '../queue/layout.js';
 import { isQueueId, parseQueueId, queueIdForInode } from '../queue/queue-id.js';
 import { QueueStore } from '../queue/queue-store.js';
+import { sendTrigger, triggerSocketPath } from '../master/trigger.js';
 import { getopt, UsageError } from './getopt.js';
 import { ConfigFileError, readQueueToolSettings } from './queue-tool-config.js';
 import { configDirectoryFrom, type ToolIO } from './tool-io.js';
@@ -177,6 +178,9 @@ export async function postsuperMain(argv: string[], io: ToolIO): Promise<number>
     if (asked.has('h')) say(`Placed on hold: ${plural(counts.h)}`);
     if (asked.has('H') || (asked.has('f') && counts.H > 0)) say(`Released from hold: ${plural(counts.H)}`);
     if (asked.has('r')) say(`Requeued: ${plural(counts.r)}`);
+    // Postfix leaves requeued mail for pickup's next wake-up (up to 60 s); a running Outpost
+    // is told at once. Nobody listening (the daemon is down) is fine: pickup runs at start.
+    if (counts.r > 0) await sendTrigger(triggerSocketPath(settings.queueDirectory), 'pickup', 2000);
     return 0;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;

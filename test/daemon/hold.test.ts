@@ -77,5 +77,34 @@ test('HOLD from check_sender_access: held in hold/, shown with "!", kept across 
   await waitFor('delivery after release', async () =>
     (await maildirNew(inst, 'bob')).length === 1 ? true : undefined,
   );
+
+  // Two more held messages while the daemon runs: postsuper -r sends one back through pickup
+  // and cleanup (postsuper nudges pickup, so it is delivered at once), postsuper -d deletes
+  // the other.
+  const held: string[] = [];
+  for (const subject of ['requeue me', 'delete me']) {
+    const r = await dialogue({ host: '127.0.0.1', port: inst.port }, [
+      'EHLO client.example',
+      'MAIL FROM:<suspect@example.com>',
+      'RCPT TO:<bob@mx.test.example>',
+      'DATA',
+      `Subject: ${subject}\r\n\r\nx\r\n.`,
+      'QUIT',
+    ]);
+    held.push(/^250 2\.0\.0 Ok: queued as (\S+)$/.exec(r[5]!)![1]!);
+  }
+  const postsuper = (...args: string[]) =>
+    spawnSync(process.execPath, [join(root, 'bin', 'postsuper'), '-c', inst.dir, ...args], {
+      encoding: 'utf8',
+    });
+  const requeue = postsuper('-r', held[0]!);
+  assert.equal(requeue.status, 0);
+  assert.equal(requeue.stderr, `postsuper: ${held[0]}: requeued\npostsuper: Requeued: 1 message\n`);
+  const del = postsuper('-d', held[1]!);
+  assert.equal(del.stderr, `postsuper: ${held[1]}: removed\npostsuper: Deleted: 1 message\n`);
+  await waitFor('delivery after requeue', async () =>
+    (await maildirNew(inst, 'bob')).length === 2 ? true : undefined,
+  );
+  assert.match(tool('postqueue', inst.dir, '-p').stdout, /^Mail queue is empty$/m);
   assert.equal(outpost(inst.dir, 'stop').status, 0);
 });
