@@ -208,6 +208,8 @@ export async function openQueue(config: DaemonConfig, log: MailLog): Promise<Que
     queueDirectory: config.get('queue_directory'),
     enableLongQueueIds: config.bool('enable_long_queue_ids'),
     segmentCommit: config.bool('outpost_queue_segments'),
+    // With segments off, messages left in segments by an earlier run still drain away.
+    maintainSegments: true,
   });
   await recoverQueue(store, log);
   return new QueueAdapter(store, config, log);

@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { DirectorySyncer } from './group-commit.js';
 import { ensureQueueLayout, queuePath, QUEUE_NAMES, TMP_DIR, type QueueName } from './layout.js';
-import { isQueueId, makeQueueId } from './queue-id.js';
+import { isQueueId, makeQueueId, parseQueueId } from './queue-id.js';
 import {
   encodeExpireRecord,
   encodeStatusRecord,
@@ -28,6 +28,8 @@ import { SegmentWriter, StateAppender } from './segment-writer.js';
 import { SegmentMessageWriter, type QueueMessageWriter } from './segment-message-writer.js';
 
 let tempCounter = 0;
+/** Segment message IDs carry a number of at least this (segment-writer.ts nextPseudoInode). */
+const SEGMENT_ID_MIN = 1n << 32n;
 /** Compact a segment once its remaining messages fill less than 1/COMPACT_RATIO of it. */
 const COMPACT_RATIO = 4;
 const startTag = Date.now().toString(36);
@@ -42,6 +44,10 @@ export class QueueStore {
   private readonly segmentWriter: SegmentWriter | undefined;
   /** The last refresh of the segment index, for refreshSegments()'s rate limit. */
   private refreshed: Promise<void> | undefined;
+
+  private get maintainsSegments(): boolean {
+    return this.settings.maintainSegments ?? this.settings.segmentCommit ?? false;
+  }
 
   private constructor(readonly settings: QueueSettings) {
     this.renameNeedsDirectoryFsync = settings.directoryFsyncOnCommit ?? process.platform !== 'linux';
@@ -157,7 +163,9 @@ export class QueueStore {
   private async inSegment(queue: QueueName, id: string): Promise<SegmentMessage | undefined> {
     if (!isSegmentQueue(queue)) return undefined;
     let m = this.segments.get(id);
-    if (!m) {
+    // Not known yet: look again only for IDs made for segments (queue files made as files
+    // carry a real, 32-bit inode number), so file operations cost no extra system calls.
+    if (!m && (parseQueueId(id)?.inode ?? 0n) >= SEGMENT_ID_MIN) {
       await this.refreshSegments();
       m = this.segments.get(id);
     }
@@ -338,11 +346,11 @@ export class QueueStore {
    * Segments with a message being delivered are left for later.
    */
   async compactSegments(): Promise<number> {
-    if (!this.segmentWriter) return 0;
+    if (!this.maintainsSegments) return 0;
     await this.refreshSegments();
     let moved = 0;
     for (const seg of this.segments.all()) {
-      if (seg === this.segmentWriter.currentSegment || seg.damagedAt !== undefined) continue;
+      if (seg === this.segmentWriter?.currentSegment || seg.damagedAt !== undefined) continue;
       const live = [...seg.messages.values()].filter((m) => m.queue === 'incoming' || m.queue === 'hold');
       if (live.length !== seg.alive) continue;
       const liveBytes = live.reduce((sum, m) => sum + m.length, 0);
@@ -354,7 +362,7 @@ export class QueueStore {
 
   /** The daemon deletes a segment it no longer appends to once no message is left in it. */
   private async dropIfEmpty(seg: Segment): Promise<void> {
-    if (!this.segmentWriter || seg.alive > 0 || seg === this.segmentWriter.currentSegment) return;
+    if (!this.maintainsSegments || seg.alive > 0 || seg === this.segmentWriter?.currentSegment) return;
     this.segments.forget(seg);
     this.stateLog.drop(seg);
     await unlink(seg.path).catch(() => undefined);
@@ -380,7 +388,12 @@ export class QueueStore {
         if (m.queue && files.has(m.id) && (await this.segmentMove(m, m.queue, '-')))
           report.duplicates.push(m.id);
       }
-      if (seg.alive === 0 && seg.damagedAt === undefined && seg !== this.segmentWriter?.currentSegment) {
+      if (
+        this.maintainsSegments &&
+        seg.alive === 0 &&
+        seg.damagedAt === undefined &&
+        seg !== this.segmentWriter?.currentSegment
+      ) {
         this.segments.forget(seg);
         this.stateLog.drop(seg);
         await unlink(seg.path).catch(() => undefined);

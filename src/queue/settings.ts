@@ -16,4 +16,10 @@ export interface QueueSettings {
    * every queue tool reads segments either way.
    */
   segmentCommit?: boolean;
+  /**
+   * This process is the daemon: it deletes emptied segments and compacts old ones. Default:
+   * segmentCommit. Queue tools never do, since the daemon may be appending to a segment
+   * that is empty for a moment.
+   */
+  maintainSegments?: boolean;
 }

@@ -149,6 +149,25 @@ test('a segment is deleted once its last message is gone, but never while it is 
   await next.close();
 });
 
+test('only the daemon deletes emptied segments, also with segments turned off', async () => {
+  const { q, daemon, tool } = await queue();
+  const a = await commit(daemon, 'Subject: a\n\nx\n');
+  const b = await commit(daemon, 'Subject: b\n\nx\n');
+  await daemon.close();
+  const postsuper = await tool();
+  assert.equal(await postsuper.remove('incoming', a), true);
+  await postsuper.close();
+  // A daemon started with outpost_queue_segments = no (queue-adapter.ts sets maintainSegments).
+  const filesDaemon = await QueueStore.open({ ...settings(q, false), maintainSegments: true });
+  const c = await commit(filesDaemon, 'Subject: c\n\nx\n');
+  assert.deepEqual(await readdir(join(q, 'incoming')), [c], 'new mail gets queue files');
+  assert.deepEqual((await filesDaemon.list('incoming')).sort(), [b, c].sort());
+  assert.equal((await segmentFiles(q)).length, 2);
+  assert.equal(await filesDaemon.remove('incoming', b), true);
+  assert.deepEqual(await segmentFiles(q), [], 'the last segment message gone: segment deleted');
+  await filesDaemon.close();
+});
+
 test('compaction copies the last messages of a mostly empty old segment out, then deletes it', async () => {
   const { q, daemon, tool } = await queue();
   const ids: string[] = [];
