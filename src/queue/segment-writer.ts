@@ -8,6 +8,7 @@ import {
   constants,
   fdatasync,
   fstat,
+  ftruncate,
   open,
   openSync,
   closeSync,
@@ -32,6 +33,7 @@ const fdatasyncP = promisify(fdatasync);
 const fstatP = promisify(fstat);
 const openP = promisify(open);
 const closeP = promisify(close);
+const ftruncateP = promisify(ftruncate);
 
 /** A segment grows to about this size; then the next message starts a new one. */
 export const SEGMENT_MAX_BYTES = 64 * 1024 * 1024;
@@ -135,16 +137,19 @@ export class SegmentWriter {
       pos += m.length;
     }
     const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-    let off = 0;
-    while (off < data.length) {
-      const { bytesWritten } = await writeP(cur.fd, data, off, data.length - off, cur.size + off);
-      off += bytesWritten;
-    }
-    // A failed fsync leaves the batch's bytes in the file, unacknowledged and unindexed; the
-    // next batch must not follow them, so the segment is given up.
     try {
+      let off = 0;
+      while (off < data.length) {
+        const { bytesWritten } = await writeP(cur.fd, data, off, data.length - off, cur.size + off);
+        off += bytesWritten;
+      }
       await fdatasyncP(cur.fd);
     } catch (err) {
+      // Disk full or an I/O error: every message of the batch gets a temporary error reply.
+      // Their bytes must not come back at the next start as messages nobody acknowledged, so
+      // they are cut off (best effort), and the segment is given up.
+      await ftruncateP(cur.fd, cur.size).catch(() => undefined);
+      await fdatasyncP(cur.fd).catch(() => undefined);
       await this.seal();
       throw err;
     }

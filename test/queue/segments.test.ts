@@ -5,7 +5,7 @@
 // postsuper would be.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, stat, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { recoverQueue } from '../../src/queue/recovery.js';
 import { parseQueueId } from '../../src/queue/queue-id.js';
 import { readQueueFile } from '../../src/queue/queue-file.js';
 import { SPILL_BYTES } from '../../src/queue/segment-message-writer.js';
+import { SegmentIndex } from '../../src/queue/segment-index.js';
 import type { QueueName } from '../../src/queue/layout.js';
 import { hasCommand, needPeer } from '../helpers/peers.js';
 
@@ -287,6 +288,49 @@ test('a message larger than the spill size goes to a queue file of its own, same
   assert.equal(await text(await other.openContent('incoming', id)), big);
   await other.close();
   await daemon.close();
+});
+
+test('disk full: the batch is refused and cut off, the acknowledged messages stay', async (t) => {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0)
+    return t.skip('needs root to mount a small tmpfs');
+  const mnt = join(dir, `small${++n}`);
+  await mkdir(mnt);
+  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mnt]);
+  if (m.status !== 0) return t.skip(`cannot mount tmpfs: ${m.stderr}`);
+  try {
+    const q = join(mnt, 'q');
+    const daemon = await QueueStore.open(settings(q, true));
+    const acked: string[] = [];
+    let failure: NodeJS.ErrnoException | undefined;
+    for (let i = 0; i < 100 && !failure; i++) {
+      try {
+        acked.push(await commit(daemon, `Subject: ${i}\n\n${'f'.repeat(8000)}\n`));
+      } catch (err) {
+        failure = err as NodeJS.ErrnoException;
+      }
+    }
+    assert.equal(failure?.code, 'ENOSPC');
+    assert.ok(acked.length > 5);
+    await daemon.close();
+    const other = await QueueStore.open(settings(q, false), { create: false });
+    assert.deepEqual(
+      (await other.list('incoming')).sort(),
+      [...acked].sort(),
+      'exactly the acknowledged ones',
+    );
+    const report = await recoverQueue(other, {
+      warn: (_s: string, w: string) => assert.fail(w),
+      info: () => undefined,
+    } as never);
+    assert.deepEqual(report.corrupt, []);
+    await other.close();
+    // Nothing of the refused batch is left behind the last acknowledged message.
+    const index = new SegmentIndex(join(q, 'segment'));
+    await index.refresh();
+    for (const seg of index.all()) assert.equal(seg.dataScanned, (await stat(seg.path)).size, seg.path);
+  } finally {
+    spawnSync('umount', [mnt]);
+  }
 });
 
 test('Linux segment commit: the batch is written, then fdatasync, then the commits resolve', async (t) => {
