@@ -74,10 +74,14 @@ export class CleanupSink implements MessageSink {
   }
 }
 
+const isQualified = (a: string): boolean => a === '' || a.includes('@');
+
 /** Unqualified envelope addresses get "@domain"; the recipient remembers its original form. */
 export function qualifyEnvelope(envelope: Envelope, domain: string | undefined): Envelope {
   if (!domain) return envelope;
-  const qualify = (a: string): string => (a === '' || a.includes('@') ? a : `${a}@${domain}`);
+  if (isQualified(envelope.sender) && envelope.recipients.every((r) => isQualified(r.address)))
+    return envelope;
+  const qualify = (a: string): string => (isQualified(a) ? a : `${a}@${domain}`);
   let changed = false;
   const recipients = envelope.recipients.map((r) => {
     const address = qualify(r.address);
@@ -95,6 +99,7 @@ export function qualifyEnvelope(envelope: Envelope, domain: string | undefined):
  * same key Postfix's duplicate filter uses); the first occurrence keeps its place.
  */
 export function withoutDuplicates(recipients: EnvelopeRecipient[]): EnvelopeRecipient[] {
+  if (recipients.length < 2) return recipients.slice();
   const seen = new Set<string>();
   return recipients.filter((r) => {
     const key = `${r.orcpt ?? ''}\n${(r.notify ?? []).join(',')}\n${r.address}`;

@@ -15,7 +15,19 @@ export interface HeaderSplitterEvents {
   body(chunk: Buffer): void;
 }
 
-const HEADER_NAME_RE = /^([!-9;-~]+)[ \t]*:/;
+/**
+ * Where the field name of a header line ends: /^([!-9;-~]+)[ \t]*:/ on the first 1000 bytes,
+ * scanned on the bytes; -1 when the line does not start a header.
+ */
+function headerNameEnd(line: Buffer): number {
+  const limit = Math.min(line.length, 1000);
+  let i = 0;
+  while (i < limit && line[i]! >= 0x21 && line[i]! <= 0x7e && line[i] !== 0x3a) i++;
+  const nameEnd = i;
+  if (nameEnd === 0) return -1;
+  while (i < limit && (line[i] === 0x20 || line[i] === 0x09)) i++;
+  return i < limit && line[i] === 0x3a ? nameEnd : -1;
+}
 
 export class HeaderSplitter {
   private inHeaders = true;
@@ -99,12 +111,12 @@ export class HeaderSplitter {
       this.events.endOfHeaders(line, false);
       return;
     }
-    const m = HEADER_NAME_RE.exec(line.subarray(0, Math.min(line.length, 1000)).toString('latin1'));
-    if (!m) {
+    const nameEnd = headerNameEnd(line);
+    if (nameEnd < 0) {
       this.startBody(line, false);
       return;
     }
-    this.currentName = m[1]!.toLowerCase();
+    this.currentName = line.toString('latin1', 0, nameEnd).toLowerCase();
     if (line.length > this.headerSizeLimit)
       line = Buffer.concat([line.subarray(0, this.headerSizeLimit - 1), Buffer.from('\n')]);
     this.current = [line];

@@ -101,6 +101,9 @@ const RFC822_SPECIALS = /[()<>@,;:\\".[\]\s\x00-\x1f\x7f]/;
 /** Quote the local part when it needs it (Postfix quote_822_local), for log lines. */
 export function quoteLocalPart(address: string): string {
   const at = address.lastIndexOf('@');
+  // Several times per message (log lines, access keys, Received:): the usual local part of
+  // atom characters and single inner dots is recognised by a plain scan.
+  if (isDotAtom(address, at >= 0 ? at : address.length)) return address;
   const local = at >= 0 ? address.slice(0, at) : address;
   const domain = at >= 0 ? address.slice(at) : '';
   const needs =
@@ -110,6 +113,33 @@ export function quoteLocalPart(address: string): string {
     local.includes('..');
   if (!needs || local === '') return address;
   return `"${local.replace(/(["\\])/g, '\\$1')}"${domain}`;
+}
+
+/** RFC 5322 atext: letters, digits and !#$%&'*+-/=?^_`{|}~ (no specials, controls or space). */
+const ATEXT = new Uint8Array(128);
+for (const ch of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-/=?^_`{|}~")
+  ATEXT[ch.charCodeAt(0)] = 1;
+
+/**
+ * True when address[0, end) is a non-empty run of RFC 5322 atext characters (ASCII only) with
+ * single dots between them: then quoteLocalPart() leaves the address alone. Anything else
+ * (including non-ASCII, which \s may match) takes the general path.
+ */
+function isDotAtom(address: string, end: number): boolean {
+  if (end === 0) return false;
+  let prevDot = true; // a leading dot is not a dot-atom
+  for (let i = 0; i < end; i++) {
+    const c = address.charCodeAt(i);
+    if (c === 0x2e) {
+      if (prevDot) return false;
+      prevDot = true;
+    } else if (c < 0x80 && ATEXT[c] === 1) {
+      prevDot = false;
+    } else {
+      return false;
+    }
+  }
+  return !prevDot;
 }
 
 /** RFC 3461 xtext decoding ("+2B" -> "+"); undefined when malformed. */

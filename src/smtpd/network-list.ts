@@ -57,6 +57,7 @@ export class NetworkList {
 
   /** True when the client address matches (and the first matching pattern is not negated). */
   matches(address: string): boolean {
+    if (this.patterns.length === 0) return false;
     let bytes = addressBytes(address);
     if (!bytes) return false;
     // An IPv4-mapped IPv6 client (::ffff:1.2.3.4) is matched as IPv4, like Postfix does.
@@ -85,6 +86,10 @@ function prefixEqual(a: Uint8Array, b: Uint8Array, prefix: number): boolean {
 
 /** IPv4 or IPv6 text to bytes; undefined when it is not an address. */
 export function addressBytes(text: string): Uint8Array | undefined {
+  // Every session's client address is matched against mynetworks and friends: the common
+  // dotted quad is parsed directly (the general path below splits, maps and copies).
+  const v4 = ipv4Bytes(text);
+  if (v4) return v4;
   if (isIPv4(text)) return Uint8Array.from(text.split('.').map(Number));
   if (!isIPv6(text)) return undefined;
   let head = text;
@@ -109,6 +114,30 @@ export function addressBytes(text: string): Uint8Array | undefined {
   });
   if (v4tail.length === 4) out.set(v4tail, 12);
   return out;
+}
+
+/** A dotted quad exactly as net.isIPv4 accepts it (0-255, no leading zeros); else undefined. */
+function ipv4Bytes(text: string): Uint8Array | undefined {
+  const out = new Uint8Array(4);
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 0x2e; // a final "." ends the last part
+    if (c >= 0x30 && c <= 0x39) {
+      if (digits > 0 && value === 0) return undefined;
+      value = value * 10 + (c - 0x30);
+      if (value > 255) return undefined;
+      digits++;
+    } else if (c === 0x2e && digits > 0 && part < 4) {
+      out[part++] = value;
+      value = 0;
+      digits = 0;
+    } else {
+      return undefined;
+    }
+  }
+  return part === 4 ? out : undefined;
 }
 
 function formatNetwork(bytes: Uint8Array, prefix: number): string {

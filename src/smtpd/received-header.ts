@@ -21,8 +21,17 @@ function zoneName(d: Date, offset: number): string {
 }
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 
+// Every message gets a Received: date; messages of the same second share the text.
+let dateCache = { second: NaN, text: '' };
+
 /** RFC 5322 date as Postfix's mail_date(): "Fri, 27 Nov 2026 11:33:09 +0000 (UTC)". */
 export function mailDate(d: Date): string {
+  const second = Math.floor(d.getTime() / 1000);
+  if (dateCache.second !== second) dateCache = { second, text: formatMailDate(d) };
+  return dateCache.text;
+}
+
+function formatMailDate(d: Date): string {
   const off = -d.getTimezoneOffset();
   const sign = off < 0 ? '-' : '+';
   const abs = Math.abs(off);

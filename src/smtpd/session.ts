@@ -255,15 +255,25 @@ export class SmtpSession {
   /** Run an async step; input processing continues when it settles. */
   private await(p: Promise<unknown>): void {
     this.busy = true;
-    p.catch((e: unknown) => {
-      this.warn(`${this.namaddr}: ${(e as Error).message}`);
-      this.reply(`421 4.3.0 ${this.settings.myhostname} Server local error`);
-      this.close();
-    }).finally(() => {
-      this.busy = false;
-      if (!this.closing) this.pump();
-      else this.flush();
-    });
+    // One reaction per step (not catch + finally: that is three promises and more ticks).
+    p.then(
+      () => this.settled(),
+      (e: unknown) => {
+        try {
+          this.warn(`${this.namaddr}: ${(e as Error).message}`);
+          this.reply(`421 4.3.0 ${this.settings.myhostname} Server local error`);
+          this.close();
+        } finally {
+          this.settled();
+        }
+      },
+    );
+  }
+
+  private settled(): void {
+    this.busy = false;
+    if (!this.closing) this.pump();
+    else this.flush();
   }
 
   private nextCommandLine(): { text: Buffer; bareLf: boolean; tooLong?: boolean } | undefined {
@@ -341,16 +351,20 @@ export class SmtpSession {
       this.errorCount++;
       return this.afterCommand();
     }
-    const trimmed = line.replace(/^[ \t]+/, '');
-    const sp = trimmed.search(/[ \t]/);
-    const verb = (sp < 0 ? trimmed : trimmed.slice(0, sp)).toUpperCase();
-    const args =
-      sp < 0
-        ? ''
-        : trimmed
-            .slice(sp + 1)
-            .replace(/^[ \t]+/, '')
-            .replace(/[ \t]+$/, '');
+    // verb = first word, args = the rest without surrounding blanks (spaces and tabs)
+    let start = 0;
+    while (start < line.length && isBlank(line.charCodeAt(start))) start++;
+    let sp = start;
+    while (sp < line.length && !isBlank(line.charCodeAt(sp))) sp++;
+    const verb = line.slice(start, sp).toUpperCase();
+    let args = '';
+    if (sp < line.length) {
+      let a = sp + 1;
+      while (a < line.length && isBlank(line.charCodeAt(a))) a++;
+      let e = line.length;
+      while (e > a && isBlank(line.charCodeAt(e - 1))) e--;
+      args = line.slice(a, e);
+    }
     if (verb === '') {
       this.reply('500 5.5.2 Error: bad syntax');
       this.errorCount++;
@@ -360,7 +374,7 @@ export class SmtpSession {
     this.count(spec ? spec.name : 'unknown').total++;
     if (!spec) {
       this.where = 'UNKNOWN';
-      if (/^[\x21-\x39\x3b-\x7e]+:/.test(trimmed)) {
+      if (/^[\x21-\x39\x3b-\x7e]+:/.test(line.slice(start))) {
         // A mail header as a command: a client talking to the wrong port, or a web form abuse.
         this.warn(`non-SMTP command from ${this.namaddr}: ${printable(line.slice(0, 100))}`);
         this.reply('221 2.7.0 Error: I can break rules, too. Goodbye.');
@@ -743,6 +757,10 @@ export class SmtpSession {
     s += success === total ? ` commands=${total}` : ` commands=${success}/${total}`;
     return s;
   }
+}
+
+function isBlank(c: number): boolean {
+  return c === 0x20 || c === 0x09;
 }
 
 function sleep(ms: number): Promise<void> {

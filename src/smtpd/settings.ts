@@ -490,7 +490,8 @@ function networkAddress(address: string, prefix: number, v6: boolean): string {
 
 /** Domain names compare case-insensitively and without a trailing dot. */
 export function normalizeDomain(domain: string): string {
-  return domain.toLowerCase().replace(/\.$/, '');
+  const lower = domain.toLowerCase();
+  return lower.endsWith('.') ? lower.slice(0, -1) : lower;
 }
 
 /**
