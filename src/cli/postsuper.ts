@@ -17,7 +17,7 @@ import {
   TMP_DIR,
   type QueueName,
 } from '../queue/layout.js';
-import { isQueueId, parseQueueId, queueIdForInode } from '../queue/queue-id.js';
+import { isQueueId, isSegmentMadeId, queueIdForInode } from '../queue/queue-id.js';
 import { QueueStore } from '../queue/queue-store.js';
 import { sendTrigger, triggerSocketPath } from '../master/trigger.js';
 import { getopt, UsageError } from './getopt.js';
@@ -215,7 +215,7 @@ async function structureCheck(store: QueueStore, longIds: boolean, say: (t: stri
   for (const q of ['incoming', 'active', 'deferred', 'hold'] as QueueName[]) {
     for (const id of await store.list(q)) {
       // IDs made for segment messages (queue-store.ts) are unique without an inode behind them.
-      if ((parseQueueId(id)?.inode ?? 0n) >= 1n << 32n) continue;
+      if (isSegmentMadeId(id)) continue;
       const st = await stat(store.path(q, id), { bigint: true }).catch(() => undefined);
       if (!st) continue;
       const want = queueIdForInode(id, st.ino, longIds);

@@ -90,6 +90,17 @@ export function parseQueueId(id: string): ParsedQueueId | undefined {
   return undefined;
 }
 
+/**
+ * Queue IDs of segment messages carry a number of at least 2^32 where queue files carry their
+ * inode (segment-writer.ts nextPseudoInode); real inode numbers (32 bits on ext4) stay below.
+ */
+export const SEGMENT_ID_MIN = 1n << 32n;
+
+/** True for an ID made for a segment message (it may since have been copied out to a file). */
+export function isSegmentMadeId(id: string): boolean {
+  return (parseQueueId(id)?.inode ?? 0n) >= SEGMENT_ID_MIN;
+}
+
 export function isQueueId(name: string): boolean {
   return parseQueueId(name) !== undefined;
 }

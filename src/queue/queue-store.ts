@@ -9,8 +9,8 @@ import { close, constants, createReadStream, fstatSync, open as openCallback } f
 import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { DirectorySyncer } from './group-commit.js';
-import { ensureQueueLayout, queuePath, QUEUE_NAMES, TMP_DIR, type QueueName } from './layout.js';
-import { isQueueId, makeQueueId, parseQueueId } from './queue-id.js';
+import { ensureQueueLayout, queuePath, QUEUE_NAMES, SEGMENT_DIR, TMP_DIR, type QueueName } from './layout.js';
+import { isQueueId, isSegmentMadeId, makeQueueId } from './queue-id.js';
 import {
   encodeExpireRecord,
   encodeStatusRecord,
@@ -23,13 +23,11 @@ import {
 import { QueueFileWriter } from './queue-writer.js';
 import type { QueueSettings } from './settings.js';
 import { SegmentIndex, newMoveTag, type Segment, type SegmentMessage } from './segment-index.js';
-import { isSegmentQueue, SEGMENT_DIR } from './segment-records.js';
+import { isSegmentQueue } from './segment-records.js';
 import { SegmentWriter, StateAppender } from './segment-writer.js';
 import { SegmentMessageWriter, type QueueMessageWriter } from './segment-message-writer.js';
 
 let tempCounter = 0;
-/** Segment message IDs carry a number of at least this (segment-writer.ts nextPseudoInode). */
-const SEGMENT_ID_MIN = 1n << 32n;
 /** Compact a segment once its remaining messages fill less than 1/COMPACT_RATIO of it. */
 const COMPACT_RATIO = 4;
 const startTag = Date.now().toString(36);
@@ -165,7 +163,7 @@ export class QueueStore {
     let m = this.segments.get(id);
     // Not known yet: look again only for IDs made for segments (queue files made as files
     // carry a real, 32-bit inode number), so file operations cost no extra system calls.
-    if (!m && (parseQueueId(id)?.inode ?? 0n) >= SEGMENT_ID_MIN) {
+    if (!m && isSegmentMadeId(id)) {
       await this.refreshSegments();
       m = this.segments.get(id);
     }
@@ -268,7 +266,7 @@ export class QueueStore {
   /** The message content (header + body) as a stream, for delivery agents. */
   async openContent(queue: QueueName, id: string): Promise<Readable> {
     const m = await this.inSegment(queue, id);
-    const s = m ? await this.readSegmentMessage(m) : await this.read(queue, id);
+    const s = m ? await this.readSegmentMessage(m) : await readQueueFile(this.path(queue, id));
     if (s.size === 0) return Readable.from([]);
     const base = m ? m.offset : 0;
     return createReadStream(m ? m.segment.path : this.path(queue, id), {
@@ -360,13 +358,18 @@ export class QueueStore {
     return moved;
   }
 
-  /** The daemon deletes a segment it no longer appends to once no message is left in it. */
-  private async dropIfEmpty(seg: Segment): Promise<void> {
-    if (!this.maintainsSegments || seg.alive > 0 || seg === this.segmentWriter?.currentSegment) return;
+  /**
+   * The daemon deletes a segment it no longer appends to once no message is left in it. A
+   * damaged one is kept: its unreadable part may hold messages (recovery reports it).
+   */
+  private async dropIfEmpty(seg: Segment): Promise<boolean> {
+    if (!this.maintainsSegments || seg.alive > 0 || seg.damagedAt !== undefined) return false;
+    if (seg === this.segmentWriter?.currentSegment) return false;
     this.segments.forget(seg);
     this.stateLog.drop(seg);
     await unlink(seg.path).catch(() => undefined);
     await unlink(seg.statePath).catch(() => undefined);
+    return true;
   }
 
   /**
@@ -388,18 +391,7 @@ export class QueueStore {
         if (m.queue && files.has(m.id) && (await this.segmentMove(m, m.queue, '-')))
           report.duplicates.push(m.id);
       }
-      if (
-        this.maintainsSegments &&
-        seg.alive === 0 &&
-        seg.damagedAt === undefined &&
-        seg !== this.segmentWriter?.currentSegment
-      ) {
-        this.segments.forget(seg);
-        this.stateLog.drop(seg);
-        await unlink(seg.path).catch(() => undefined);
-        await unlink(seg.statePath).catch(() => undefined);
-        report.removed++;
-      }
+      if (await this.dropIfEmpty(seg)) report.removed++;
     }
     return report;
   }

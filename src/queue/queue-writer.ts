@@ -134,7 +134,8 @@ const writeFile = promisify(write);
 const closeFile = promisify(close);
 const unlinkFile = promisify(unlink);
 
-async function writeAll(fd: number, data: Buffer, position: number): Promise<void> {
+/** Write all of `data` at `position` (a write may be short). */
+export async function writeAll(fd: number, data: Buffer, position: number): Promise<void> {
   let off = 0;
   while (off < data.length) {
     const { bytesWritten } = await writeFile(fd, data, off, data.length - off, position + off);

@@ -43,10 +43,7 @@ export class SegmentMessageWriter implements QueueMessageWriter {
   write(chunk: Buffer): true | Promise<void> {
     if (this.state !== 'open') throw new Error(`queue file ${this.queueId}: write after ${this.state}`);
     if (this.spilled) return this.spilled.write(chunk);
-    if (this.spilling) {
-      const s = this.spilling.then(() => void this.spilled!.write(chunk));
-      return s;
-    }
+    if (this.spilling) return this.spilling.then(() => void this.spilled!.write(chunk));
     if (chunk.length === 0) return true;
     this.chunks.push(chunk);
     this.bytes += chunk.length;

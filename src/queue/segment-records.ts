@@ -18,7 +18,6 @@
 import { isQueueName, type QueueName } from './layout.js';
 import type { RecipientStatus } from './queue-file.js';
 
-export { SEGMENT_DIR } from './layout.js';
 export const SEGMENT_MAGIC = 'OUTPOST-SEGMENT 1\n';
 export const STATE_SUFFIX = '.state';
 

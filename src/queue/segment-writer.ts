@@ -19,6 +19,8 @@ import {
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { QueueName } from './layout.js';
+import { writeAll } from './queue-writer.js';
+import { SEGMENT_ID_MIN } from './queue-id.js';
 import { Segment, SegmentIndex } from './segment-index.js';
 import {
   encodeMessageHeader,
@@ -109,7 +111,7 @@ export class SegmentWriter {
   async nextPseudoInode(): Promise<bigint> {
     await this.ready();
     this.sequence = (this.sequence + 1) % 0x1_0000_0000;
-    return (this.current!.inode << 32n) + BigInt(this.sequence);
+    return this.current!.inode * SEGMENT_ID_MIN + BigInt(this.sequence);
   }
 
   /** Resolves once the message is on disk and indexed. */
@@ -138,11 +140,7 @@ export class SegmentWriter {
     }
     const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
     try {
-      let off = 0;
-      while (off < data.length) {
-        const { bytesWritten } = await writeP(cur.fd, data, off, data.length - off, cur.size + off);
-        off += bytesWritten;
-      }
+      await writeAll(cur.fd, data, cur.size);
       await fdatasyncP(cur.fd);
     } catch (err) {
       // Disk full or an I/O error: every message of the batch gets a temporary error reply.

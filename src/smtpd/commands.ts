@@ -316,10 +316,9 @@ async function data(s: SmtpSession, args: string): Promise<boolean | 'pending'> 
     s.reply('501 5.5.4 Syntax: DATA');
     return false;
   }
-  const refusal =
-    s.settings.dataRestrictions.length === 0
-      ? undefined
-      : await s.checks.checkData(tx.recipients.length === 1 ? tx.recipients[0]!.address : undefined);
+  const refusal = await s.checks.checkData(
+    tx.recipients.length === 1 ? tx.recipients[0]!.address : undefined,
+  );
   if (refusal !== undefined) {
     replyRefusal(s, refusal);
     return false;

@@ -3,7 +3,7 @@
 // means "not in the list"). Network bits beyond the prefix must be zero (Postfix refuses
 // "10.1.2.3/8" with a fatal error); we throw a SmtpdConfigError naming the pattern.
 // Hostname patterns, /file/name and type:table entries are not supported here.
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 import { SmtpdConfigError } from './settings.js';
 
 interface NetworkPattern {
@@ -86,11 +86,10 @@ function prefixEqual(a: Uint8Array, b: Uint8Array, prefix: number): boolean {
 
 /** IPv4 or IPv6 text to bytes; undefined when it is not an address. */
 export function addressBytes(text: string): Uint8Array | undefined {
-  // Every session's client address is matched against mynetworks and friends: the common
-  // dotted quad is parsed directly (the general path below splits, maps and copies).
+  // Every session's client address is matched against mynetworks and friends: a dotted quad
+  // is parsed by a plain scan, without splitting the text.
   const v4 = ipv4Bytes(text);
   if (v4) return v4;
-  if (isIPv4(text)) return Uint8Array.from(text.split('.').map(Number));
   if (!isIPv6(text)) return undefined;
   let head = text;
   let v4tail: number[] = [];
